@@ -1,0 +1,77 @@
+"""The permission matrix: which role may do what. The one place permissions are decided.
+
+``docs/permissions.md`` is generated from this module (``manage.py permissions_doc``) and a
+test keeps the two equal. Pages, API operations and websockets ask ``user.has_perm(code)``
+(through ``heartline.accounts.backends.RoleBackend``) or a permission-checked selector.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    MANAGER = "manager", _("Manager")
+    AGENT = "agent", _("Agent")
+    SALES = "sales", _("Sales")
+    MARKETING = "marketing", _("Marketing")
+    ANALYST = "analyst", _("Analyst")
+
+
+# code -> what it allows. Codes are "<area>.<action>".
+PERMISSIONS: dict[str, str] = {
+    "dashboard.view": "See the home dashboard.",
+    "search.use": "Use the global search box.",
+    "notifications.view": "Receive and read one's own notifications.",
+    "apitokens.manage_own": "Create and revoke one's own API tokens.",
+    "staff.view": "See the staff directory and teams.",
+    "staff.manage": "Create, change and deactivate staff accounts and teams; assign roles.",
+    "audit.view": "Read the audit trail of every write and every view of personal data.",
+    "tasks.view": "See the background task queue and scheduled jobs.",
+    "system.admin": "Use the Django administration site.",
+}
+
+_EVERYONE = frozenset(
+    {"dashboard.view", "search.use", "notifications.view", "apitokens.manage_own"}
+)
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset(PERMISSIONS),
+    Role.MANAGER: _EVERYONE | {"staff.view", "tasks.view"},
+    Role.AGENT: _EVERYONE,
+    Role.SALES: _EVERYONE,
+    Role.MARKETING: _EVERYONE,
+    Role.ANALYST: _EVERYONE | {"tasks.view"},
+}
+
+
+def permissions_for_role(role: str) -> frozenset[str]:
+    return ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def role_has(role: str, code: str) -> bool:
+    if code not in PERMISSIONS:
+        raise KeyError(f"Unknown permission {code!r}: add it to heartline.core.permissions")
+    return code in permissions_for_role(role)
+
+
+def matrix_markdown() -> str:
+    """The permission matrix as the Markdown table in docs/permissions.md."""
+    roles = list(Role)
+    lines = [
+        "# Permissions",
+        "",
+        "Generated from `src/heartline/core/permissions.py` by `manage.py permissions_doc`;",
+        "a test fails when this page and the code differ. Every page, API operation and",
+        "websocket checks one of these codes (see `tests/test_permission_matrix.py`).",
+        "",
+        "| permission | what it allows | " + " | ".join(r.value for r in roles) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in roles) + " |",
+    ]
+    for code, text in PERMISSIONS.items():
+        marks = " | ".join("yes" if code in ROLE_PERMISSIONS[r] else "" for r in roles)
+        lines.append(f"| `{code}` | {text} | {marks} |")
+    lines.append("")
+    return "\n".join(lines)

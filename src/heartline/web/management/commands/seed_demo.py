@@ -1,0 +1,20 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from heartline.demo.seed import DEMO_PASSWORD, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Create deterministic bilingual demo data (staff in every role, teams, …)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+        parser.add_argument("--agents", type=int, default=8, help="extra agents (default 8)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        report = seed_demo(seed=options["seed"], extra_agents=options["agents"])
+        self.stdout.write(
+            f"Demo data: {len(report.staff_created)} staff and {report.teams_created} teams "
+            f"created (password for every demo account: {DEMO_PASSWORD})."
+        )

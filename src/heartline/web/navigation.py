@@ -1,0 +1,34 @@
+"""The navigation of the shell: each entry needs one permission; a user sees what they may use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str | Promise
+    url_name: str
+    permission: str
+
+
+NAVIGATION: tuple[NavItem, ...] = (
+    NavItem("home", _("Home"), "web:home", "dashboard.view"),
+    NavItem("admin", _("Administration"), "admin:index", "system.admin"),
+)
+
+
+def navigation_for(user: Any) -> list[dict[str, Any]]:
+    if not user.is_authenticated:
+        return []
+    return [
+        {"key": item.key, "label": item.label, "url": reverse(item.url_name)}
+        for item in NAVIGATION
+        if user.has_perm(item.permission)
+    ]

@@ -1,0 +1,1 @@
+"""What the database task backend lacks: leases and retries (see ``lease.py``)."""
