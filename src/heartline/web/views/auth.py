@@ -9,14 +9,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from heartline.core.access import PUBLIC
+
 
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
+    required_permission = PUBLIC
 
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    required_permission = PUBLIC  # POST only; signing out is harmless for anyone
 
 
 def lockout(

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from heartline.core.access import requires
 
-@login_required
-@permission_required("dashboard.view", raise_exception=True)
+
+@requires("dashboard.view")
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", {})
