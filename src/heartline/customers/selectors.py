@@ -1,0 +1,108 @@
+"""Reads of the customer memory: lookup by identifier, search by name, consent state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+
+from heartline.customers import identities, names
+from heartline.customers.models import ConsentEvent, Customer, Identity
+
+SEARCH_LIMIT = 50
+
+
+def _require_view(user: Any) -> None:
+    if not user.has_perm("customers.view"):
+        raise PermissionDenied("customers.view")
+
+
+def customers_for_user(user: Any) -> QuerySet[Customer]:
+    """Every customer the user may see (one shared base, no silos: all, for customers.view)."""
+    _require_view(user)
+    return Customer.objects.filter(merged_into__isnull=True)
+
+
+def customer_for_user(user: Any, customer_id: int) -> Customer:
+    customer = customers_for_user(user).filter(pk=customer_id).first()
+    if customer is None:
+        raise Customer.DoesNotExist(f"No customer {customer_id}.")
+    return customer
+
+
+def customer_lookup(user: Any, *, kind: str, raw: str) -> Customer | None:
+    """The customer owning an identifier typed in any common format, or None."""
+    _require_view(user)
+    value = identities.normalise(kind, raw)
+    identity = (
+        Identity.objects.select_related("customer")
+        .filter(kind=kind, value=value, customer__merged_into__isnull=True)
+        .first()
+    )
+    return identity.customer if identity is not None else None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    customer_id: int
+    display_name: str
+    name_pinyin: str
+    name_latin: str
+    matched: str  # phone, email, member_no, name, pinyin, latin
+    rank: int  # lower is better
+
+
+def _identifier_hits(q: str) -> list[SearchHit]:
+    hits: list[SearchHit] = []
+    for kind in ("phone", "email", "member_no"):
+        try:
+            value = identities.normalise(kind, q)
+        except ValidationError:
+            continue
+        for ident in Identity.objects.filter(
+            kind=kind, value=value, customer__merged_into__isnull=True
+        ).select_related("customer")[:5]:
+            c = ident.customer
+            hits.append(SearchHit(c.pk, c.display_name, c.name_pinyin, c.name_latin, kind, 0))
+    return hits
+
+
+def customer_search(user: Any, q: str, *, limit: int = 20) -> list[SearchHit]:
+    """Ranked: exact identifier, exact name, name prefix. Indexed prefix queries only."""
+    _require_view(user)
+    q = q.strip()[:100]
+    limit = max(1, min(limit, SEARCH_LIMIT))
+    if not q:
+        return []
+    hits = _identifier_hits(q)
+    conditions: list[tuple[str, str, str]] = []
+    if names.has_cjk(q):
+        conditions.append(("key_cjk", names.simplified(q), "name"))
+    else:
+        folded = names.fold(q)
+        if len(folded) >= 2:
+            conditions += [("key_pinyin", folded, "pinyin"), ("key_latin", folded, "latin")]
+    seen = {h.customer_id for h in hits}
+    base = Customer.objects.filter(merged_into__isnull=True)
+    for exact in (True, False):
+        for column, key, matched in conditions:
+            lookup = Q(**{column: key}) if exact else Q(**{f"{column}__startswith": key})
+            rows = base.filter(lookup).exclude(pk__in=seen).order_by("id")
+            for c in rows.only("id", "name_cjk", "name_pinyin", "name_latin")[:limit]:
+                seen.add(c.pk)
+                rank = 1 if exact else 2
+                hits.append(
+                    SearchHit(c.pk, c.display_name, c.name_pinyin, c.name_latin, matched, rank)
+                )
+    return sorted(hits, key=lambda h: (h.rank, h.customer_id))[:limit]
+
+
+def consent_state(customer_id: int) -> dict[str, dict[str, Any]]:
+    """Latest decision per purpose: {purpose: {"granted", "source", "at"}}; absent = never asked."""
+    state: dict[str, dict[str, Any]] = {}
+    rows = ConsentEvent.objects.filter(customer_id=customer_id).order_by("-id")
+    for purpose, granted, source, at in rows.values_list("purpose", "granted", "source", "at"):
+        state.setdefault(purpose, {"granted": granted, "source": source, "at": at})
+    return state
