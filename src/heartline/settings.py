@@ -189,7 +189,9 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(env("HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
+    # On by default so `check --deploy` is clean; the header alone submits nothing, but it
+    # lets anyone submit the domain to the browser preload list (docs/configuration.md).
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -304,4 +306,6 @@ LOGGING = {
 DEFAULT_PHONE_REGION = env("DEFAULT_PHONE_REGION", "CN")
 DEFAULT_CURRENCY = env("DEFAULT_CURRENCY", "CNY")
 METRICS_TOKEN = env("METRICS_TOKEN")
+# /readyz fails when no task worker has sent a heartbeat within this many seconds.
+READY_WORKER_SECONDS = int(env("READY_WORKER_SECONDS", "60"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("MAX_REQUEST_BYTES", str(2 * 1024 * 1024)))
