@@ -74,8 +74,8 @@ def test_route_against_every_role_and_anonymous(route, callback, staff_by_role, 
     anonymous = client_for(None)
     for method in ("get", "post"):
         response = getattr(anonymous, method)(path)
-        if permission == PUBLIC:
-            assert response.status_code < 500
+        if permission == PUBLIC:  # /readyz may answer 503 (no worker here); never a crash
+            assert response.status_code in (200, 302, 400, 403, 404, 405, 503), (method, path)
         else:
             assert response.status_code == 302, (method, path)
             assert response["Location"].startswith("/login/?next=")

@@ -200,3 +200,26 @@ class ConsentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose}={'yes' if self.granted else 'no'}"
+
+
+class Merge(models.Model):
+    """One merge of a duplicate into a survivor, with what is needed to undo it."""
+
+    survivor = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges")
+    duplicate = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merged_away")
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merged_at = models.DateTimeField(auto_now_add=True)
+    # {"survivor_before": {...}, "moved": {"app.Model": [ids]}, "dropped_relations": [...]}
+    record = models.JSONField(default=dict)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.duplicate_id} → {self.survivor_id}"
