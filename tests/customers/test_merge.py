@@ -136,7 +136,7 @@ class MergePropertyTest(TestCase):
         for index, person in enumerate(people):
             for n in range(notes[index]):
                 services.note_add(actor=actor, customer=person, text=f"note {n}")
-            for n in range(interactions[index]):
+            for _ in range(interactions[index]):
                 interaction_record(
                     actor=actor, customer=person, channel="chat", direction="in", occurred_at=when
                 )
