@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_htmx",
+    "ninja",  # its bundled Swagger UI files, served by us (no CDN)
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from heartline.api import api
 from heartline.web.views import ops
 
 urlpatterns = [
@@ -9,5 +10,6 @@ urlpatterns = [
     path("metrics", ops.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
     path("", include("heartline.web.urls")),
 ]

@@ -1,0 +1,33 @@
+"""The JSON API: one NinjaAPI under ``/api/v1/``, mounting every app's router.
+
+Authentication is set here, globally, so no operation is open by accident: an API token
+(``Authorization: Bearer hl_…``) or the browser session (with CSRF on unsafe methods). See
+``docs/api.md`` for how to add a router.
+"""
+
+from __future__ import annotations
+
+from heartline.accounts.api import me_router, staff_router, tokens_router
+from heartline.accounts.services import api_token_authenticate
+from heartline.core.api import HeartlineAPI, SessionAuth, SignedInSwagger, TokenAuth
+from heartline.core.routers import audit_router, notifications_router
+
+api = HeartlineAPI(
+    title="Heartline API",
+    version="1",
+    description=(
+        "The Heartline CRM JSON API. Authenticate with `Authorization: Bearer <token>` "
+        "(create a token with `manage.py create_api_token USERNAME` or POST /api/v1/tokens) "
+        "or with a browser session plus the CSRF token on unsafe methods. Errors have one "
+        'shape: `{"error": {"code", "message", "details"}}`. Lists are cursor-paged.'
+    ),
+    urls_namespace="api-v1",
+    auth=[TokenAuth(api_token_authenticate), SessionAuth()],
+    docs=SignedInSwagger(),
+)
+
+api.add_router("/me", me_router)
+api.add_router("/staff", staff_router)
+api.add_router("/tokens", tokens_router)
+api.add_router("/audit", audit_router)
+api.add_router("/notifications", notifications_router)

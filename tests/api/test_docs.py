@@ -1,0 +1,62 @@
+"""The OpenAPI document and the interactive docs (offline, CSP-clean, sign-in needed)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+
+
+def test_openapi_document(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert schema["info"]["title"] == "Heartline API"
+    assert schema["components"]["securitySchemes"] == {
+        "TokenAuth": {"type": "http", "scheme": "bearer"},
+        "SessionAuth": {"type": "apiKey", "in": "cookie", "name": "sessionid"},
+    }
+    assert sorted(
+        f"{method.upper()} {path}" for path, ops in schema["paths"].items() for method in ops
+    ) == [
+        "DELETE /api/v1/tokens/{token_id}",
+        "GET /api/v1/audit",
+        "GET /api/v1/me",
+        "GET /api/v1/notifications",
+        "GET /api/v1/staff",
+        "GET /api/v1/tokens",
+        "POST /api/v1/notifications/read",
+        "POST /api/v1/tokens",
+    ]
+
+
+@pytest.mark.django_db
+def test_docs_page_requires_sign_in(client):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/api/v1/docs"
+
+
+@pytest.mark.django_db
+def test_docs_page_is_offline_and_has_no_inline_script(make_staff, client_for):
+    response = client_for(make_staff("agent", username="ann")).get("/api/v1/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "cdn" not in html.lower()
+    assert not re.search(r"\son\w+=", html)
+    assert "style=" not in html
+    sources = re.findall(r'<script src="([^"]+)"', html)
+    assert sources == ["/static/ninja/swagger-ui-bundle.js", "/static/ninja/swagger-ui-init.js"]
+    for source in sources:
+        assert finders.find(source.removeprefix("/static/")) is not None
+    # the only other script element is a JSON data block, which browsers never execute
+    blocks = re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.S)
+    inline = [(attrs, body) for attrs, body in blocks if body.strip()]
+    assert [attrs.strip() for attrs, _body in inline] == [
+        'type="application/json" id="swagger-settings"'
+    ]
+    csp = response["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in csp
+    assert "script-src 'self'" in csp
