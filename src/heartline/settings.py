@@ -127,6 +127,13 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'heartline.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if DATABASES["default"]["NAME"] != ":memory:":
+        # A file, not Django's in-memory default, so that a worker subprocess can share the
+        # test database (tests/worker); one file per test process, removed after the run.
+        _db_file = Path(DATABASES["default"]["NAME"])
+        DATABASES["default"]["TEST"] = {
+            "NAME": str(_db_file.with_name(f"test-{os.getpid()}-{_db_file.name}"))
+        }
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock up
         # front so concurrent writers queue instead of failing with "database is locked".
@@ -255,6 +262,13 @@ TASKS = {
 }
 WORKER_LEASE_SECONDS = int(env("WORKER_LEASE_SECONDS", "60"))
 WORKER_MAX_ATTEMPTS = int(env("WORKER_MAX_ATTEMPTS", "5"))
+# Retries wait base * 2**(attempt-1) seconds, capped, with jitter (heartline.worker.lease).
+WORKER_RETRY_BASE_SECONDS = float(env("WORKER_RETRY_BASE_SECONDS", "10"))
+WORKER_RETRY_MAX_SECONDS = float(env("WORKER_RETRY_MAX_SECONDS", "3600"))
+# Periodic pruning (heartline.worker.schedule): done idempotency keys and pushed outbox rows,
+# and finished task results, are deleted after these many days.
+EVENT_RETENTION_DAYS = int(env("EVENT_RETENTION_DAYS", "30"))
+TASK_RESULT_RETENTION_DAYS = int(env("TASK_RESULT_RETENTION_DAYS", "14"))
 
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env(

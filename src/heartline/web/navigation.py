@@ -20,6 +20,7 @@ class NavItem:
 
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("home", _("Home"), "web:home", "dashboard.view"),
+    NavItem("tasks", _("Tasks"), "web:tasks", "tasks.view"),
     NavItem("admin", _("Administration"), "admin:index", "system.admin"),
 )
 
