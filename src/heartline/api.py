@@ -11,6 +11,8 @@ from heartline.accounts.api import me_router, staff_router, tokens_router
 from heartline.accounts.services import api_token_authenticate
 from heartline.core.api import HeartlineAPI, SessionAuth, SignedInSwagger, TokenAuth
 from heartline.core.routers import audit_router, notifications_router
+from heartline.customers.api import customers_router, merges_router
+from heartline.timeline.api import customer_timeline_router, interactions_router
 
 api = HeartlineAPI(
     title="Heartline API",
@@ -31,3 +33,7 @@ api.add_router("/staff", staff_router)
 api.add_router("/tokens", tokens_router)
 api.add_router("/audit", audit_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/customers", customers_router)
+api.add_router("/customers", customer_timeline_router)
+api.add_router("/merges", merges_router)
+api.add_router("/interactions", interactions_router)

@@ -42,6 +42,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf, contribute_operation_callback
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
+from heartline.core.errors import Conflict
 from heartline.core.permissions import PERMISSIONS
 
 logger = logging.getLogger(__name__)
@@ -166,6 +167,10 @@ def _handle(request: HttpRequest, exc: Exception | type[Exception]) -> HttpRespo
         return error_response(403, _("You do not have permission to do this."))
     if isinstance(exc, Http404 | ObjectDoesNotExist):
         return error_response(404, _("Not found."))
+    if isinstance(exc, Conflict):
+        return error_response(
+            409, exc.messages[0], code=exc.code or "conflict", details=exc.details
+        )
     if isinstance(exc, DjangoValidationError):
         return error_response(
             400, _("The request is not valid."), details=_django_validation_details(exc)
@@ -272,16 +277,26 @@ def _signer(request: HttpRequest) -> signing.Signer:
     return signing.Signer(salt=f"heartline.api.cursor:{request.path}")
 
 
+def sign_cursor(request: HttpRequest, value: Any) -> str:
+    """An opaque, tamper-evident cursor for ``value`` (JSON-able), valid for this path only."""
+    return _signer(request).sign_object(value)
+
+
+def unsign_cursor(request: HttpRequest, cursor: str) -> Any:
+    """The value inside a cursor made by :func:`sign_cursor`; 400 if it was tampered with."""
+    try:
+        return _signer(request).unsign_object(cursor)
+    except (signing.BadSignature, ValueError, TypeError) as exc:
+        raise HttpError(400, _("The cursor is not valid.")) from exc
+
+
 def paginate(
     request: HttpRequest, queryset: QuerySet[M], params: CursorParams
 ) -> tuple[list[M], str | None]:
     """One keyset page (newest first) and the cursor of the next, or None at the end."""
     queryset = queryset.order_by("-pk")
     if params.cursor:
-        try:
-            after = _signer(request).unsign_object(params.cursor)
-        except (signing.BadSignature, ValueError, TypeError) as exc:
-            raise HttpError(400, _("The cursor is not valid.")) from exc
+        after = unsign_cursor(request, params.cursor)
         if not isinstance(after, int) or isinstance(after, bool):
             raise HttpError(400, _("The cursor is not valid."))
         queryset = queryset.filter(pk__lt=after)
@@ -289,7 +304,7 @@ def paginate(
     if len(rows) <= params.limit:
         return rows, None
     rows = rows[: params.limit]
-    return rows, _signer(request).sign_object(rows[-1].pk)
+    return rows, sign_cursor(request, rows[-1].pk)
 
 
 # --- The docs page ---------------------------------------------------------------------------
@@ -315,13 +330,11 @@ def _json_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         if response.status_code == 405 and not response.get("Content-Type", "").startswith(
             "application/json"
         ):
-            allowed = response.get("Allow", "")
+            allowed = sorted(m.strip() for m in response.get("Allow", "").split(",") if m.strip())
             answer = error_response(
-                405,
-                _("This method is not allowed here."),
-                details={"allowed": [m.strip() for m in allowed.split(",") if m.strip()]},
+                405, _("This method is not allowed here."), details={"allowed": allowed}
             )
-            answer["Allow"] = allowed
+            answer["Allow"] = ", ".join(allowed)
             return answer
         return response
 

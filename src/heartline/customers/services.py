@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from heartline.core import audit
+from heartline.core.errors import Conflict
 from heartline.core.events import publish
 from heartline.core.models import AuditEntry
 from heartline.customers import identities, names
@@ -39,7 +40,7 @@ class IdentityInput:
     label: str = ""
 
 
-class IdentityTaken(ValidationError):
+class IdentityTaken(Conflict):
     """An identifier already belongs to another customer (the API answers 409)."""
 
     def __init__(self, identity: Identity) -> None:
@@ -53,6 +54,11 @@ class IdentityTaken(ValidationError):
                 "id": identity.customer_id,
             },
             code="identity_taken",
+            details={
+                "existing_customer_id": identity.customer_id,
+                "kind": identity.kind,
+                "value": identity.value,
+            },
         )
 
 
