@@ -39,3 +39,43 @@ def test_seed_demo_creates_staff_in_every_role_once(capsys):
     out = capsys.readouterr().out
     assert "Demo data: 14 staff and 4 teams created" in out
     assert "Demo data: 0 staff and 0 teams created" in out
+
+
+def _snapshot() -> list[tuple]:
+    from heartline.customers.models import Customer
+
+    return [
+        (
+            c.name_cjk,
+            c.name_latin,
+            c.key_pinyin,
+            tuple(c.identities.values_list("value", flat=True)),
+            c.interactions.count(),
+        )
+        for c in Customer.objects.order_by("id")
+    ]
+
+
+@pytest.mark.django_db
+def test_demo_customers_are_deterministic_unique_and_searchable(capsys):
+    from heartline.customers.models import Customer, Identity
+    from heartline.customers.selectors import customer_lookup
+    from heartline.timeline.models import Interaction
+
+    call_command("seed_demo", "--seed", "5", "--customers", "120", "--interactions", "4")
+    first = _snapshot()
+    assert len(first) == 120
+    assert Identity.objects.filter(kind="phone").count() == 120
+    assert Interaction.objects.count() == sum(row[4] for row in first)
+    assert "Demo customers: 120 customers" in capsys.readouterr().out
+    some = Customer.objects.exclude(name_cjk="").filter(kind="person").first()
+    assert some is not None
+    assert some.key_pinyin  # pinyin keys filled for search
+    agent = User.objects.get(username="agent")
+    phone = some.identities.get(kind="phone").value
+    assert customer_lookup(agent, kind="phone", raw=phone[3:]) == some  # national format
+
+    Interaction.objects.all().delete()
+    Customer.objects.all().delete()
+    call_command("seed_demo", "--seed", "5", "--customers", "120", "--interactions", "4")
+    assert _snapshot() == first

@@ -78,7 +78,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         if not options["no_demo"] and not User.objects.exists():
             self.stdout.write("Empty database: loading demo data …")
-            call_command("seed_demo")
+            call_command("seed_demo", customers=200)
         host, port = options["host"], str(options["port"])
         server_cmd = [
             sys.executable,
