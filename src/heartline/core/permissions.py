@@ -26,6 +26,7 @@ PERMISSIONS: dict[str, str] = {
     "search.use": "Use the global search box.",
     "notifications.view": "Receive and read one's own notifications.",
     "apitokens.manage_own": "Create and revoke one's own API tokens.",
+    "account.manage_own": "Manage one's own sign-in security (two-factor authentication).",
     "staff.view": "See the staff directory and teams.",
     "staff.manage": "Create, change and deactivate staff accounts and teams; assign roles.",
     "audit.view": "Read the audit trail of every write and every view of personal data.",
@@ -34,7 +35,13 @@ PERMISSIONS: dict[str, str] = {
 }
 
 _EVERYONE = frozenset(
-    {"dashboard.view", "search.use", "notifications.view", "apitokens.manage_own"}
+    {
+        "dashboard.view",
+        "search.use",
+        "notifications.view",
+        "apitokens.manage_own",
+        "account.manage_own",
+    }
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

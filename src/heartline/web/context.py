@@ -5,7 +5,13 @@ from typing import Any
 from django.http import HttpRequest
 
 from heartline.web.navigation import navigation_for
+from heartline.web.selectors import unread_count_for_user
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
-    return {"navigation": navigation_for(request.user)}
+    user = request.user
+    return {
+        "navigation": navigation_for(user),
+        # a callable: the template calls it only where the badge is rendered
+        "unread_count": lambda: unread_count_for_user(user),
+    }

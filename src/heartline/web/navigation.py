@@ -21,6 +21,10 @@ class NavItem:
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("home", _("Home"), "web:home", "dashboard.view"),
     NavItem("tasks", _("Tasks"), "web:tasks", "tasks.view"),
+    NavItem("staff", _("Staff"), "web:staff", "staff.view"),
+    NavItem("audit", _("Audit trail"), "web:audit", "audit.view"),
+    NavItem("tokens", _("API tokens"), "web:tokens", "apitokens.manage_own"),
+    NavItem("security", _("Two-factor"), "web:two_factor", "account.manage_own"),
     NavItem("admin", _("Administration"), "admin:index", "system.admin"),
 )
 

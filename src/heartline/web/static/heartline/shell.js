@@ -1,12 +1,14 @@
 // Heartline shell behaviour. No inline script anywhere: the CSP forbids it.
 (function () {
   "use strict";
+
   document.addEventListener("change", function (event) {
     var el = event.target;
     if (el instanceof HTMLSelectElement && el.hasAttribute("data-autosubmit") && el.form) {
       el.form.submit();
     }
   });
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest(".nav-toggle");
     if (!button) return;
@@ -15,4 +17,69 @@
     button.setAttribute("aria-expanded", String(open));
     if (nav) nav.classList.toggle("open", open);
   });
+
+  // A freshly shown token: select it on focus so it is easy to copy.
+  document.addEventListener("focusin", function (event) {
+    var el = event.target;
+    if (el instanceof HTMLInputElement && el.hasAttribute("data-select-on-focus")) el.select();
+  });
+
+  // Escape closes the search results and the notifications panel.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var results = document.getElementById("search-results");
+    if (results) results.innerHTML = "";
+    document.querySelectorAll("details.notifications[open]").forEach(function (d) { d.open = false; });
+  });
+
+  // Live nudges: id-only events over a websocket; the page re-fetches what it shows.
+  var seen = new Set();
+  var seenOrder = [];
+  var SEEN_MAX = 500;
+  var delay = 1000;
+  var MAX_DELAY = 30000;
+
+  function remember(id) {
+    if (seen.has(id)) return false;
+    seen.add(id);
+    seenOrder.push(id);
+    if (seenOrder.length > SEEN_MAX) seen.delete(seenOrder.shift());
+    return true;
+  }
+
+  function handle(message) {
+    if (!message || typeof message.id !== "string" || !remember(message.id)) return;
+    var name = String(message.event || "");
+    if (window.htmx) {
+      if (name === "notification.created") window.htmx.trigger(document.body, "notifications-changed");
+      window.htmx.trigger(document.body, "heartline-event", { event: name, id: message.id });
+    }
+  }
+
+  function connect() {
+    var path = document.body.getAttribute("data-live-url");
+    if (!path || !("WebSocket" in window)) return;
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + window.location.host + path);
+    socket.addEventListener("open", function () {
+      delay = 1000;
+      document.body.setAttribute("data-live", "open");
+    });
+    socket.addEventListener("message", function (event) {
+      try { handle(JSON.parse(event.data)); } catch (e) { /* ignore a malformed frame */ }
+    });
+    socket.addEventListener("close", function (event) {
+      document.body.setAttribute("data-live", "closed");
+      if (event.code === 4401 || event.code === 4403) return; // signed out or not allowed
+      var wait = Math.min(delay, MAX_DELAY) * (0.5 + Math.random() / 2);
+      delay = Math.min(delay * 2, MAX_DELAY);
+      window.setTimeout(connect, wait);
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", connect);
+  } else {
+    connect();
+  }
 })();
