@@ -36,8 +36,15 @@ class Customer(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Indexed only where set: an index over all the NULLs would lure the planner away from
+    # the name keys for every "merged_into IS NULL" search.
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+        db_index=False,
     )
 
     class Meta:
@@ -45,7 +52,11 @@ class Customer(models.Model):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         indexes = [
-            models.Index(fields=["key_pinyin", "id"], name="cust_pinyin_idx"),
+            models.Index(
+                fields=["merged_into"],
+                name="cust_merged_idx",
+                condition=models.Q(merged_into__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -53,7 +64,12 @@ class Customer(models.Model):
 
     @property
     def display_name(self) -> str:
-        return self.name_cjk or self.name_latin or self.name_pinyin or f"#{self.pk}"
+        return display_name(self.pk, self.name_cjk, self.name_latin, self.name_pinyin)
+
+
+def display_name(pk: int | None, name_cjk: str, name_latin: str, name_pinyin: str) -> str:
+    """How a customer is called on every surface: characters, else Latin, else pinyin, else #id."""
+    return name_cjk or name_latin or name_pinyin or f"#{pk}"
 
 
 class Identity(models.Model):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from heartline.customers import identities, names
@@ -69,6 +70,20 @@ def _identifier_hits(q: str) -> list[SearchHit]:
     return hits
 
 
+def prefix(column: str, text: str) -> Q:
+    """Rows whose ``column`` starts with ``text``, through the column's index.
+
+    PostgreSQL answers ``LIKE 'text%'`` from the ``varchar_pattern_ops`` index Django adds to
+    indexed text columns. SQLite's LIKE is case-insensitive and ignores indexes, so there the
+    prefix becomes a range: UTF-8 byte order is code-point order, so every string starting
+    with ``text`` lies in [text, text with its last character incremented).
+    """
+    if connection.vendor != "sqlite":
+        return Q(**{f"{column}__startswith": text})
+    upper = text[:-1] + chr(ord(text[-1]) + 1)
+    return Q(**{f"{column}__gte": text, f"{column}__lt": upper})
+
+
 def customer_search(user: Any, q: str, *, limit: int = 20) -> list[SearchHit]:
     """Ranked: exact identifier, exact name, name prefix. Indexed prefix queries only."""
     _require_view(user)
@@ -88,7 +103,7 @@ def customer_search(user: Any, q: str, *, limit: int = 20) -> list[SearchHit]:
     base = Customer.objects.filter(merged_into__isnull=True)
     for exact in (True, False):
         for column, key, matched in conditions:
-            lookup = Q(**{column: key}) if exact else Q(**{f"{column}__startswith": key})
+            lookup = Q(**{column: key}) if exact else prefix(column, key)
             rows = base.filter(lookup).exclude(pk__in=seen).order_by("id")
             for c in rows.only("id", "name_cjk", "name_pinyin", "name_latin")[:limit]:
                 seen.add(c.pk)

@@ -69,7 +69,7 @@ class InteractionOut(Schema):
     link_type: str
     link_id: str
     source: str
-    source_ref: str
+    source_ref: str | None
 
 
 class TimelineRowOut(Schema):

@@ -54,7 +54,9 @@ class Interaction(models.Model):
     link_type = models.CharField(max_length=32, blank=True)  # ticket, order, deal, call…
     link_id = models.CharField(max_length=64, blank=True)
     source = models.CharField(max_length=64, blank=True)
-    source_ref = models.CharField(max_length=200, blank=True)
+    # NULL when the contact has no external reference: NULLs never clash in a unique index,
+    # so the (source, source_ref) index is a plain one that both databases use for look-ups.
+    source_ref = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -65,9 +67,7 @@ class Interaction(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["source", "source_ref"],
-                condition=~models.Q(source_ref=""),
-                name="interaction_source_ref_unique",
+                fields=["source", "source_ref"], name="interaction_source_ref_unique"
             )
         ]
 

@@ -40,6 +40,15 @@ def _validate(
         raise ValidationError(errors)
 
 
+def _by_source_ref(source: str, source_ref: str) -> Interaction | None:
+    # get(), not first(): first() would add the model's ORDER BY and lead the planner away
+    # from the unique (source, source_ref) index.
+    try:
+        return Interaction.objects.get(source=source[:64], source_ref=source_ref[:200])
+    except Interaction.DoesNotExist:
+        return None
+
+
 def interaction_record(
     *,
     actor: Any,
@@ -70,7 +79,7 @@ def interaction_record(
         channel=channel, direction=direction, occurred_at=occurred_at, summary=summary, topic=topic
     )
     if source_ref:
-        existing = Interaction.objects.filter(source=source, source_ref=source_ref).first()
+        existing = _by_source_ref(source, source_ref)
         if existing is not None:
             return existing, False
     for linked in (closes, corrects):
@@ -94,7 +103,7 @@ def interaction_record(
                 link_type=link_type[:32],
                 link_id=str(link_id)[:64],
                 source=source[:64],
-                source_ref=source_ref[:200],
+                source_ref=source_ref[:200] or None,
             )
             audit.record(
                 actor=actor,
@@ -109,5 +118,5 @@ def interaction_record(
         if not source_ref:
             raise
         # A concurrent delivery of the same source_ref won the race.
-        return Interaction.objects.get(source=source, source_ref=source_ref), False
+        return Interaction.objects.get(source=source[:64], source_ref=source_ref[:200]), False
     return row, True

@@ -1,0 +1,197 @@
+"""Benchmark: lookup by phone + the customer 360, name search, interaction ingest.
+
+Prints ratios against hand-written SQL measured in the same run. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "heartline.settings")
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms"
+
+
+def ensure_database() -> None:
+    url = os.environ.get("HEARTLINE_DATABASE_URL", "")
+    if url.startswith("postgres"):
+        import psycopg
+
+        base, _, name = url.rpartition("/")
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname=%s", [name]).fetchone():
+                conn.execute(f'CREATE DATABASE "{name}"')
+
+
+RAW_SQL = [
+    "SELECT id, kind, name_cjk, name_pinyin, name_latin, language, tags, preferences, created_at "
+    "FROM customers_customer WHERE id = %s",
+    "SELECT id, kind, provider, value, label, verified FROM customers_identity "
+    "WHERE customer_id = %s",
+    "SELECT id, kind, label, month, day, year FROM customers_moment WHERE customer_id = %s",
+    "SELECT id, text, pinned, created_at FROM customers_note WHERE customer_id = %s "
+    "ORDER BY pinned DESC, id DESC LIMIT 20",
+    "SELECT id, label, text, city, postcode, country FROM customers_address WHERE customer_id = %s",
+    "SELECT i.id, i.channel, i.direction, i.occurred_at, i.topic, i.summary, i.outcome, "
+    "i.sentiment, i.follow_up, i.follow_up_due, i.closes_id, i.staff_id, u.username, "
+    "u.display_name, i.link_type, i.link_id FROM timeline_interaction i "
+    "LEFT JOIN accounts_user u ON u.id = i.staff_id WHERE i.customer_id = %s "
+    "ORDER BY i.occurred_at DESC, i.id DESC LIMIT 10",
+    "SELECT purpose, granted, source, at FROM customers_consentevent WHERE customer_id = %s "
+    "ORDER BY id DESC",
+    "SELECT i.id, i.follow_up, i.follow_up_due, i.channel, i.occurred_at "
+    "FROM timeline_interaction i "
+    "WHERE i.customer_id = %s AND i.follow_up <> '' AND NOT EXISTS (SELECT 1 FROM "
+    "timeline_interaction c WHERE c.closes_id = i.id) ORDER BY i.follow_up_due, i.id LIMIT 10",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--interactions", type=int, default=10, help="mean per customer")
+    parser.add_argument("--samples", type=int, default=1000)
+    parser.add_argument("--ingest", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    ensure_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from heartline.accounts.models import User
+    from heartline.customers.models import Customer, Identity
+    from heartline.customers.selectors import customer_lookup, customer_search
+    from heartline.demo.customers import seed_customers
+    from heartline.demo.seed import seed_demo
+    from heartline.timeline.selectors import customer_360
+    from heartline.timeline.services import interaction_record
+
+    call_command("migrate", verbosity=0)
+    seed_demo(seed=args.seed)
+    have = Customer.objects.count()
+    if have < args.customers:
+        started = time.perf_counter()
+        made = seed_customers(
+            count=args.customers - have, seed=args.seed, interactions_per_customer=args.interactions
+        )
+        print(
+            f"seeded {made.customers} customers, {made.interactions} interactions "
+            f"in {time.perf_counter() - started:.0f} s"
+        )
+    agent = User.objects.get(username="agent")
+    total_interactions = connection.cursor()
+    total_interactions.execute("SELECT count(*) FROM timeline_interaction")
+    print(
+        f"database: {connection.vendor}, {Customer.objects.count()} customers, "
+        f"{total_interactions.fetchone()[0]} interactions"
+    )
+
+    rng = random.Random(args.seed)
+    max_id = Customer.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    ids = Identity.objects.filter(
+        kind="phone",
+        customer_id__in=[rng.randrange(1, max_id + 1) for _ in range(args.samples * 2)],
+    ).values_list("customer_id", "value")
+    sample = list(ids)[: args.samples]
+
+    orm_times, raw_times = [], []
+    for _customer_id, phone in sample:
+        national = phone[3:]  # typed without +86, as an agent would
+        t0 = time.perf_counter()
+        found = customer_lookup(agent, kind="phone", raw=national)
+        with transaction.atomic():
+            customer_360(agent, found.pk)
+        t1 = time.perf_counter()
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT c.id FROM customers_identity i JOIN customers_customer c ON c.id = "
+                "i.customer_id WHERE i.kind = 'phone' AND i.provider = '' AND i.value = %s",
+                [phone],
+            )
+            cid = cur.fetchone()[0]
+            for sql in RAW_SQL:
+                cur.execute(sql, [cid])
+                cur.fetchall()
+        t2 = time.perf_counter()
+        orm_times.append(t1 - t0)
+        raw_times.append(t2 - t1)
+    p50o, p99o = percentile(orm_times, 50), percentile(orm_times, 99)
+    p50r, p99r = percentile(raw_times, 50), percentile(raw_times, 99)
+    print(
+        f"lookup + 360 (n={len(sample)}): heartline p50 {ms(p50o)} p99 {ms(p99o)}; "
+        f"hand-written SQL p50 {ms(p50r)} p99 {ms(p99r)}; ratio p50 {p50o / p50r:.1f}x "
+        f"p99 {p99o / p99r:.1f}x"
+    )
+
+    names = list(Customer.objects.exclude(name_cjk="").values_list("name_cjk", "name_pinyin")[:200])
+    queries = []
+    for cjk, pinyin in names:
+        queries += [cjk, pinyin.lower(), pinyin.replace(" ", "").lower()[:6]]
+    search_times = []
+    for q in queries[: args.samples]:
+        t0 = time.perf_counter()
+        customer_search(agent, q)
+        search_times.append(time.perf_counter() - t0)
+    print(
+        f"name search (n={len(search_times)}): p50 {ms(percentile(search_times, 50))} "
+        f"p99 {ms(percentile(search_times, 99))}"
+    )
+
+    targets = list(Customer.objects.values_list("id", flat=True)[: args.ingest])
+    customers = {c.pk: c for c in Customer.objects.filter(pk__in=targets)}
+    t0 = time.perf_counter()
+    for n, cid in enumerate(targets):
+        with transaction.atomic():
+            interaction_record(
+                actor=agent,
+                customer=customers[cid],
+                channel="chat",
+                direction="in",
+                summary="bench",
+                source="bench",
+                source_ref=f"{time.time_ns()}-{n}",
+            )
+    service_rate = len(targets) / (time.perf_counter() - t0)
+    now = timezone.now()
+    t0 = time.perf_counter()
+    with connection.cursor() as cur:
+        for cid in targets:
+            with transaction.atomic():
+                cur.execute(
+                    "INSERT INTO timeline_interaction (customer_id, channel, direction, "
+                    "occurred_at, "
+                    "recorded_at, topic, summary, outcome, follow_up, link_type, link_id, source, "
+                    "source_ref) VALUES "
+                    "(%s, 'chat', 'in', %s, %s, '', 'raw', '', '', '', '', '', NULL)",
+                    [cid, now, now],
+                )
+    raw_rate = len(targets) / (time.perf_counter() - t0)
+    print(
+        f"ingest (n={len(targets)}, one transaction each): "
+        f"interaction_record {service_rate:.0f}/s; "
+        f"raw INSERT {raw_rate:.0f}/s; ratio {raw_rate / service_rate:.1f}x"
+    )
+    print(f"statistics: lookup+360 mean {ms(statistics.mean(orm_times))}")
+
+
+if __name__ == "__main__":
+    main()
