@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "heartline.core",
     "heartline.worker",
     "heartline.accounts",
+    "heartline.customers",
+    "heartline.timeline",
     "heartline.web",
 ]
 

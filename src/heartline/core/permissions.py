@@ -32,7 +32,15 @@ PERMISSIONS: dict[str, str] = {
     "audit.view": "Read the audit trail of every write and every view of personal data.",
     "tasks.view": "See the background task queue and scheduled jobs.",
     "system.admin": "Use the Django administration site.",
+    "customers.view": "See customers: profile, identities, timeline, the customer 360.",
+    "customers.edit": "Create customers and change their profile, identifiers, notes, consent.",
+    "customers.merge": "Merge duplicate customers and undo merges.",
+    "customers.import": "Import customers from CSV and vCard files.",
+    "customers.export": "Export customers' personal data to CSV and vCard files.",
+    "interactions.record": "Record contacts (calls, visits, messages) on a customer's timeline.",
 }
+
+_CUSTOMER_WORK = frozenset({"customers.view", "customers.edit", "interactions.record"})
 
 _EVERYONE = frozenset(
     {
@@ -46,10 +54,18 @@ _EVERYONE = frozenset(
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(PERMISSIONS),
-    Role.MANAGER: _EVERYONE | {"staff.view", "tasks.view"},
-    Role.AGENT: _EVERYONE,
-    Role.SALES: _EVERYONE,
-    Role.MARKETING: _EVERYONE,
+    Role.MANAGER: _EVERYONE
+    | _CUSTOMER_WORK
+    | {
+        "staff.view",
+        "tasks.view",
+        "customers.merge",
+        "customers.import",
+        "customers.export",
+    },
+    Role.AGENT: _EVERYONE | _CUSTOMER_WORK,
+    Role.SALES: _EVERYONE | _CUSTOMER_WORK,
+    Role.MARKETING: _EVERYONE | {"customers.view", "customers.import", "interactions.record"},
     Role.ANALYST: _EVERYONE | {"tasks.view"},
 }
 

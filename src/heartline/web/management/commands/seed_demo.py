@@ -12,9 +12,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
         parser.add_argument("--agents", type=int, default=8, help="extra agents (default 8)")
-        parser.add_argument(
-            "--customers", type=int, default=0, help="customers to add (default 0)"
-        )
+        parser.add_argument("--customers", type=int, default=0, help="customers to add (default 0)")
         parser.add_argument(
             "--interactions", type=int, default=5, help="mean interactions per customer (default 5)"
         )
