@@ -18,7 +18,11 @@ SECRET_MESSAGE = "HEARTLINE_SECRET_KEY must be set to a random value of at least
 
 
 def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTLINE_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("HEARTLINE_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="heartline.settings",
         HEARTLINE_ENV="production",
