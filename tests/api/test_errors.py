@@ -203,3 +203,13 @@ def test_every_operation_declares_its_error_responses(client):
             for status in declared - {"200", "201", "204"}:
                 ref = operation["responses"][status]["content"]["application/json"]["schema"]
                 assert ref == {"$ref": "#/components/schemas/ErrorOut"}, (method, path, status)
+
+
+@pytest.mark.django_db
+def test_extreme_time_zone_offsets_are_normalised_not_a_server_error(make_staff, api_client):
+    admin_client = api_client(make_staff("admin", username="root"))
+    # Python accepts offsets up to ±23:59, PostgreSQL only up to ±15:59: the API stores UTC.
+    ok = admin_client.get("/api/v1/audit", {"until": "0527-08-11T15:19:12-18:06"})
+    assert ok.status_code == 200
+    too_early = admin_client.get("/api/v1/audit", {"until": "0001-01-01T00:00:00+23:00"})
+    assert too_early.status_code == 422

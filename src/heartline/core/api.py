@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
 import logging
 import re
@@ -84,7 +85,17 @@ def _iso_only(value: Any) -> Any:
 
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
-IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
+
+
+def _to_utc(value: datetime.datetime) -> datetime.datetime:
+    """Store and compare in UTC: PostgreSQL refuses offsets beyond ±15:59 that Python allows."""
+    try:
+        return value.astimezone(datetime.UTC)
+    except OverflowError as exc:
+        raise ValueError("The date and time is out of range.") from exc
+
+
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_only), AfterValidator(_to_utc)]
 """An ISO 8601 date-time with an offset (not a bare number of seconds, not a naive time)."""
 
 
