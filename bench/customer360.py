@@ -67,6 +67,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--ingest", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--batch", type=int, default=500, help="items per bulk-ingest batch")
+    parser.add_argument("--batches", type=int, default=20)
     args = parser.parse_args()
 
     ensure_database()
@@ -79,7 +81,7 @@ def main() -> None:
 
     from heartline.accounts.models import User
     from heartline.customers.models import Customer, Identity
-    from heartline.customers.selectors import customer_lookup, customer_search
+    from heartline.customers.selectors import customer_id_by_identifier, customer_search
     from heartline.demo.customers import seed_customers
     from heartline.demo.seed import seed_demo
     from heartline.timeline.selectors import customer_360
@@ -117,9 +119,9 @@ def main() -> None:
     for _customer_id, phone in sample:
         national = phone[3:]  # typed without +86, as an agent would
         t0 = time.perf_counter()
-        found = customer_lookup(agent, kind="phone", raw=national)
+        found = customer_id_by_identifier(agent, kind="phone", raw=national)
         with transaction.atomic():
-            customer_360(agent, found.pk)
+            customer_360(agent, found)
         t1 = time.perf_counter()
         with connection.cursor() as cur:
             cur.execute(
@@ -190,7 +192,56 @@ def main() -> None:
         f"interaction_record {service_rate:.0f}/s; "
         f"raw INSERT {raw_rate:.0f}/s; ratio {raw_rate / service_rate:.1f}x"
     )
+    batch_rate, raw_batch_rate = measure_batch_ingest(targets, agent, args.batch, args.batches)
+    print(
+        f"bulk ingest ({args.batches} batches of {args.batch}): interactions_record "
+        f"{batch_rate:.0f}/s; raw executemany INSERT {raw_batch_rate:.0f}/s; "
+        f"ratio {raw_batch_rate / batch_rate:.1f}x"
+    )
     print(f"statistics: lookup+360 mean {ms(statistics.mean(orm_times))}")
+
+
+def measure_batch_ingest(
+    targets: list[int], agent: object, size: int, batches: int
+) -> tuple[float, float]:
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from heartline.timeline.batch import InteractionInput, interactions_record
+
+    stamp = time.time_ns()
+    started = time.perf_counter()
+    for b in range(batches):
+        items = [
+            InteractionInput(
+                targets[(b * size + n) % len(targets)],
+                "email",
+                "in",
+                summary="bulk",
+                source="bench-bulk",
+                source_ref=f"{stamp}-{b}-{n}",
+            )
+            for n in range(size)
+        ]
+        interactions_record(actor=agent, items=items)
+    service = batches * size / (time.perf_counter() - started)
+    now = timezone.now()
+    started = time.perf_counter()
+    for b in range(batches):
+        rows = [
+            (targets[(b * size + n) % len(targets)], now, now, f"raw-{stamp}-{b}-{n}")
+            for n in range(size)
+        ]
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO timeline_interaction (customer_id, channel, direction, "
+                "occurred_at, recorded_at, topic, summary, outcome, follow_up, link_type, "
+                "link_id, source, source_ref) VALUES "
+                "(%s, 'email', 'in', %s, %s, '', 'raw', '', '', '', '', 'raw', %s)",
+                rows,
+            )
+    raw = batches * size / (time.perf_counter() - started)
+    return service, raw
 
 
 if __name__ == "__main__":

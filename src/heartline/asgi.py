@@ -13,17 +13,14 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "heartline.settings")
 django_asgi = get_asgi_application()
 
-from asgiref.sync import sync_to_async  # noqa: E402
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.db import close_old_connections  # noqa: E402
 
-from heartline.core import events  # noqa: E402
+from heartline.core import live  # noqa: E402
 from heartline.web.routing import websocket_urlpatterns  # noqa: E402
 
 logger = logging.getLogger(__name__)
-RELAY_INTERVAL_SECONDS = 1.0
 
 router = ProtocolTypeRouter(
     {
@@ -35,30 +32,12 @@ router = ProtocolTypeRouter(
 )
 
 
-def _relay_once() -> int:
-    close_old_connections()
-    try:
-        return events.relay_unpushed()
-    finally:
-        close_old_connections()
-
-
-async def _relay_forever() -> None:
-    """Push events that other processes (the task worker, a crashed server) left unpushed."""
-    while True:
-        try:
-            await sync_to_async(_relay_once, thread_sensitive=False)()
-        except Exception:
-            logger.exception("live-event relay failed; retrying")
-        await asyncio.sleep(RELAY_INTERVAL_SECONDS)
-
-
 async def _lifespan(receive: Any, send: Any) -> None:
     relay: asyncio.Task[None] | None = None
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
-            relay = asyncio.create_task(_relay_forever())
+            relay = asyncio.create_task(live.run_relay())
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             if relay is not None:

@@ -8,7 +8,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
-from heartline.core import events
+from heartline.core import events, live
 from heartline.core.models import OutboxEvent, ProcessedKey
 from heartline.core.notifications import notification_create
 from heartline.core.tasks import deliver_to_subscriber
@@ -54,7 +54,7 @@ def test_one_event_one_task_per_subscriber_and_exactly_once_delivery(make_staff,
         ("notification.created", {"user_id": user.pk, "notification_id": note.pk})
     ]
     assert rows[0].groups == [f"user.{user.pk}"]
-    assert rows[0].pushed_at is not None  # pushed after commit
+    assert rows[0].pushed_at is None  # the relay of the ASGI server pushes it
     tasks = list(DBTaskResult.objects.filter(task_path__endswith="deliver_to_subscriber"))
     assert len(tasks) == 1
     assert tasks[0].args_kwargs["args"] == [
@@ -88,25 +88,50 @@ def test_rolled_back_change_leaves_no_event_and_no_task(make_staff, subscribed):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_live_push_reaches_the_group_and_relay_pushes_what_a_crash_left(make_staff):
+def test_the_relay_pushes_each_event_to_its_group_once_in_batches(make_staff):
     user = make_staff("agent", username="sun")
+    other = make_staff("agent", username="qian")
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(f"user.{user.pk}", channel)
+    live.relay_pending()  # staff.created events of the fixtures
 
-    note = notification_create(recipient=user, text="hello")
-    message = async_to_sync(layer.receive)(channel)
-    row = OutboxEvent.objects.get(type="notification.created")
-    assert message == {
-        "type": "heartline.event",
-        "event": "notification.created",
-        "id": str(row.uuid),
-    }
-    assert note.pk == row.payload["notification_id"]
+    notes = [notification_create(recipient=user, text=f"n{i}") for i in range(3)]
+    notification_create(recipient=other, text="not for sun")
+    assert live.relay_pending(limit=2) == 2
+    assert live.relay_pending() == 2
+    assert live.relay_pending() == 0
 
-    # A process died after commit but before pushing: the row is unpushed until the relay runs.
-    OutboxEvent.objects.filter(pk=row.pk).update(pushed_at=None)
-    assert events.relay_unpushed(older_than_seconds=0) == 1
-    assert async_to_sync(layer.receive)(channel)["id"] == str(row.uuid)
-    assert events.relay_unpushed(older_than_seconds=0) == 0
+    received = [async_to_sync(layer.receive)(channel) for _ in notes]
+    rows = OutboxEvent.objects.filter(type="notification.created", groups=[f"user.{user.pk}"])
+    assert received == [
+        {"type": "heartline.event", "event": "notification.created", "id": str(r.uuid)}
+        for r in rows.order_by("pk")
+    ]
+    assert OutboxEvent.objects.filter(pushed_at__isnull=True).count() == 0
     async_to_sync(layer.group_discard)(f"user.{user.pk}", channel)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_commit_the_relay_of_this_process_is_woken(make_staff):
+    import asyncio
+
+    user = make_staff("agent", username="zhao")
+
+    async def scenario() -> float:
+        relay = asyncio.create_task(live.run_relay())
+        await asyncio.sleep(0.05)
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(f"user.{user.pk}", channel)
+        started = asyncio.get_running_loop().time()
+        await database_sync_to_async(notification_create)(recipient=user, text="now")
+        await asyncio.wait_for(layer.receive(channel), timeout=2)
+        elapsed = asyncio.get_running_loop().time() - started
+        relay.cancel()
+        return elapsed
+
+    from channels.db import database_sync_to_async
+
+    elapsed = asyncio.run(scenario())
+    assert elapsed < live.POLL_SECONDS  # woken by the commit, not found by polling

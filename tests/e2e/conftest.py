@@ -69,7 +69,7 @@ def asgi_server(transactional_db) -> Iterator[str]:  # type: ignore[no-untyped-d
 
     port = _free_port()
     config = uvicorn.Config(
-        application, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
+        application, host="127.0.0.1", port=port, lifespan="on", log_level="warning"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -12,6 +12,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from heartline.asgi import application
+from heartline.core import live
 from heartline.core.models import OutboxEvent
 from heartline.core.notifications import notification_create
 from heartline.core.permissions import Role
@@ -66,8 +67,10 @@ def test_user_gets_own_notification_only(make_staff) -> None:  # type: ignore[no
         bob_ws = communicator(ORIGIN, bob_cookie)
         assert (await ann_ws.connect())[0] is True
         assert (await bob_ws.connect())[0] is True
-        # committed in its own transaction: the on_commit hook pushes it live
+        # committed in its own transaction, then pushed by the relay every server runs
         await database_sync_to_async(notification_create)(recipient=ann, text="hello")
+        # 3 rows: the two staff.created events of the fixture users, then the notification
+        assert await database_sync_to_async(live.relay_pending)() == 3
         received = [await ann_ws.receive_json_from(timeout=2)]
         ann_more = not await ann_ws.receive_nothing(timeout=0.2)
         bob_any = not await bob_ws.receive_nothing(timeout=0.2)

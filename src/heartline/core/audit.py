@@ -82,6 +82,28 @@ def record(
     )
 
 
+def record_many(
+    *, actor: Any, action: str, objects: Iterable[models.Model], changes: list[dict[str, Any]]
+) -> None:
+    """One audit entry per object, written with one INSERT (bulk writes)."""
+    ctx = context.current()
+    who = _actor_fields(actor)
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            **who,
+            channel=ctx.channel,
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            object_label=str(obj)[:200],
+            changes=_plain(change),
+            request_id=ctx.request_id,
+            ip=ctx.ip,
+        )
+        for obj, change in zip(objects, changes, strict=True)
+    )
+
+
 def record_view(*, actor: Any, obj: models.Model, fields: Iterable[str] = ()) -> AuditEntry:
     """Record that ``actor`` looked at personal data of ``obj`` (which fields, when known)."""
     return record(

@@ -4,28 +4,25 @@
   ``deliver_to_subscriber`` task per subscriber, all in the caller's transaction: with the
   database task backend the tasks commit or roll back with the change. Nothing is delivered
   for a rolled-back change, and nothing committed is lost.
-* After commit the event is pushed to its Channels groups (``user.<id>``, ``staff``, …) as a
-  small, id-only message; pages then re-fetch what they show through their permission-checked
-  views. A process that dies before pushing leaves ``pushed_at`` empty and the relay
-  (``relay_unpushed``) pushes it later; delivery is at-least-once, and clients ignore event
-  ids they have seen.
+* After commit the relay of the ASGI server (``core/live.py``) pushes the event to its
+  Channels groups (``user.<id>``, ``staff``, …) as a small, id-only message; pages then
+  re-fetch what they show through their permission-checked views. Delivery is
+  at-least-once, and clients ignore event ids they have seen.
 * Subscribers are declared in one place, :data:`SUBSCRIBERS`, so the path of a write can be
   read top to bottom. Each subscriber runs at most once per event (``core.idempotency``).
 """
 
 from __future__ import annotations
 
-import datetime
 import logging
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict
 
+from heartline.core import live
 from heartline.core.models import OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -81,41 +78,33 @@ def publish(event: DomainEvent) -> OutboxEvent:
 
     for handler_path in SUBSCRIBERS.get(event.type, []):
         deliver_to_subscriber.enqueue(str(row.uuid), handler_path)
-    if row.groups:
-        transaction.on_commit(lambda: push_live([row.pk]))
+    if groups:
+        transaction.on_commit(live.nudge)
     return row
 
 
-def live_message(row: OutboxEvent) -> dict[str, Any]:
-    return {"type": "heartline.event", "event": row.type, "id": str(row.uuid)}
-
-
-def push_live(ids: list[int]) -> int:
-    """Send the given outbox rows to their groups and mark them pushed. Returns rows pushed."""
-    layer = get_channel_layer()
-    pushed = 0
-    for row in OutboxEvent.objects.filter(pk__in=ids, pushed_at__isnull=True):
-        if layer is not None:
-            for group in row.groups:
-                try:
-                    async_to_sync(layer.group_send)(group, live_message(row))
-                except Exception:
-                    logger.exception("live push of %s to %s failed", row.uuid, group)
-                    return pushed
-        OutboxEvent.objects.filter(pk=row.pk).update(pushed_at=timezone.now())
-        pushed += 1
-    return pushed
-
-
-def relay_unpushed(*, older_than_seconds: float = 1.0, limit: int = 200) -> int:
-    """Push rows that were committed but never pushed (their process died first)."""
-    cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
-    ids = list(
-        OutboxEvent.objects.filter(pushed_at__isnull=True, created_at__lte=cutoff).values_list(
-            "pk", flat=True
-        )[:limit]
+def publish_many(events: list[DomainEvent]) -> list[OutboxEvent]:
+    """:func:`publish` for a batch: one INSERT for the rows, one enqueue per subscriber."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("publish_many() must be called inside the writing transaction")
+    now = timezone.now()
+    rows = OutboxEvent.objects.bulk_create(
+        OutboxEvent(
+            type=e.type,
+            payload=e.model_dump(mode="json"),
+            groups=e.live_groups(),
+            pushed_at=None if e.live_groups() else now,
+        )
+        for e in events
     )
-    return push_live(ids) if ids else 0
+    from heartline.core.tasks import deliver_to_subscriber
+
+    for row in rows:
+        for handler_path in SUBSCRIBERS.get(row.type, []):
+            deliver_to_subscriber.enqueue(str(row.uuid), handler_path)
+    if any(row.groups for row in rows):
+        transaction.on_commit(live.nudge)
+    return rows
 
 
 def handler(path: str) -> Callable[[DomainEvent], None]:

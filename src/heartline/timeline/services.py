@@ -20,7 +20,7 @@ from heartline.timeline.models import Interaction
 MAX_FUTURE = datetime.timedelta(minutes=5)
 
 
-def _validate(
+def validate(
     *, channel: str, direction: str, occurred_at: datetime.datetime, summary: str, topic: str
 ) -> None:
     errors: dict[str, list[str]] = {}
@@ -75,7 +75,7 @@ def interaction_record(
         raise PermissionDenied("interactions.record")
     occurred_at = occurred_at or timezone.now()
     summary, topic = summary.strip(), topic.strip()
-    _validate(
+    validate(
         channel=channel, direction=direction, occurred_at=occurred_at, summary=summary, topic=topic
     )
     if source_ref:
