@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from rapidfuzz import fuzz
 
 from heartline.customers.models import Address, Customer, Identity, Moment
@@ -60,7 +61,7 @@ def _score(a: Customer, b: Customer, facts: dict[str, Any]) -> Candidate:
     reasons: list[str] = []
     score = 0
     if a.key_cjk and a.key_cjk == b.key_cjk:
-        score, reasons = score + 50, [*reasons, "same name in characters"]
+        score, reasons = score + 50, [*reasons, _("same name in characters")]
     else:
         best = max(
             fuzz.ratio(a.key_pinyin, b.key_pinyin) if a.key_pinyin and b.key_pinyin else 0,
@@ -72,14 +73,17 @@ def _score(a: Customer, b: Customer, facts: dict[str, Any]) -> Candidate:
             fuzz.ratio(a.key_latin, b.key_pinyin) if a.key_latin and b.key_pinyin else 0,
         )
         if best >= 85:
-            score, reasons = score + int(best * 0.45), [*reasons, f"similar name ({int(best)}%)"]
+            score, reasons = (
+                score + int(best * 0.45),
+                [*reasons, _("similar name (%(percent)s%%)") % {"percent": int(best)}],
+            )
     if facts["birthday"].get(a.pk) and facts["birthday"].get(a.pk) == facts["birthday"].get(b.pk):
-        score, reasons = score + 25, [*reasons, "same birthday"]
+        score, reasons = score + 25, [*reasons, _("same birthday")]
     if facts["mailboxes"].get(a.pk, set()) & facts["mailboxes"].get(b.pk, set()):
-        score, reasons = score + 30, [*reasons, "same e-mail name at another domain"]
+        score, reasons = score + 30, [*reasons, _("same e-mail name at another domain")]
     addr_a, addr_b = facts["address"].get(a.pk, ""), facts["address"].get(b.pk, "")
     if addr_a and addr_b and fuzz.ratio(addr_a, addr_b) >= 90:
-        score, reasons = score + 20, [*reasons, "same address"]
+        score, reasons = score + 20, [*reasons, _("same address")]
     return Candidate(b.pk, b.display_name, min(score, 100), reasons)
 
 
