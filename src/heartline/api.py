@@ -11,7 +11,7 @@ from heartline.accounts.api import me_router, staff_router, tokens_router
 from heartline.accounts.services import api_token_authenticate
 from heartline.core.api import HeartlineAPI, SessionAuth, SignedInSwagger, TokenAuth
 from heartline.core.routers import audit_router, notifications_router
-from heartline.customers.api import customers_router, merges_router
+from heartline.customers.api import customers_router, duplicates_router, merges_router
 from heartline.timeline.api import customer_timeline_router, interactions_router
 
 api = HeartlineAPI(
@@ -36,4 +36,5 @@ api.add_router("/notifications", notifications_router)
 api.add_router("/customers", customers_router)
 api.add_router("/customers", customer_timeline_router)
 api.add_router("/merges", merges_router)
+api.add_router("/duplicates", duplicates_router)
 api.add_router("/interactions", interactions_router)

@@ -23,18 +23,22 @@ JOB_PATHS = sorted(job.task_path for job in schedule.JOBS)
 
 
 def test_two_ticks_in_one_slot_enqueue_once_and_the_next_slot_again():
-    assert [job.interval_seconds for job in schedule.JOBS] == [3600, 3600]
+    assert [(job.name, job.interval_seconds) for job in schedule.JOBS] == [
+        ("prune_events", 3600),
+        ("prune_task_results", 3600),
+        ("scan_duplicates", 3600),  # registered by the customers app
+    ]
     first_worker: dict[str, datetime.datetime] = {}
     second_worker: dict[str, datetime.datetime] = {}
-    assert schedule.tick(now=T0 + datetime.timedelta(minutes=5), seen=first_worker) == 2
+    assert schedule.tick(now=T0 + datetime.timedelta(minutes=5), seen=first_worker) == 3
     assert schedule.tick(now=T0 + datetime.timedelta(minutes=59), seen=second_worker) == 0
     assert schedule.tick(now=T0 + datetime.timedelta(minutes=30), seen=first_worker) == 0
     assert sorted(DBTaskResult.objects.values_list("task_path", flat=True)) == JOB_PATHS
-    assert ScheduledRun.objects.filter(slot=T0).count() == 2
+    assert ScheduledRun.objects.filter(slot=T0).count() == 3
 
-    assert schedule.tick(now=T0 + datetime.timedelta(minutes=61), seen=second_worker) == 2
+    assert schedule.tick(now=T0 + datetime.timedelta(minutes=61), seen=second_worker) == 3
     assert schedule.tick(now=T0 + datetime.timedelta(minutes=62), seen=first_worker) == 0
-    assert DBTaskResult.objects.count() == 4
+    assert DBTaskResult.objects.count() == 6
     runs = ScheduledRun.objects.filter(job="prune_events").order_by("slot")
     assert [r.slot for r in runs] == [T0, T0 + datetime.timedelta(hours=1)]
     enqueued = DBTaskResult.objects.get(pk=runs[1].task_result_id)

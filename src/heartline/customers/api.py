@@ -9,22 +9,24 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Path, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 
-from heartline.core.api import Id, InSchema, PlainText, errors, permission
+from heartline.core.api import CursorParams, Id, InSchema, PlainText, errors, paginate, permission
 from heartline.customers import services
 from heartline.customers.duplicates import duplicate_candidates
 from heartline.customers.merge import customer_merge, merge_undo
-from heartline.customers.models import Customer, Identity, Merge
+from heartline.customers.models import Customer, DuplicatePair, Identity, Merge
 from heartline.customers.selectors import (
     consent_state,
     customer_for_user,
     customer_lookup,
     customer_search,
+    duplicate_pairs_for_user,
 )
 from heartline.customers.services import IdentityInput
 
 customers_router = Router(tags=["customers"])
+duplicates_router = Router(tags=["customers"])
 merges_router = Router(tags=["customers"])
 
 Short = Annotated[PlainText, Field(max_length=200)]
@@ -287,3 +289,37 @@ def merge(request: HttpRequest, customer_id: Annotated[Id, Path()], payload: Mer
 def undo(request: HttpRequest, merge_id: Annotated[Id, Path()]) -> dict[str, Any]:
     merge_row = Merge.objects.get(pk=merge_id)
     return merge_out(merge_undo(actor=request.user, merge=merge_row))
+
+
+class PairOut(Schema):
+    id: int
+    low_id: int
+    high_id: int
+    score: int
+    reasons: list[str]
+    found_at: datetime.datetime
+
+
+class PairPage(Schema):
+    items: list[PairOut]
+    next_cursor: str | None
+
+
+@duplicates_router.get(
+    "", response={200: PairPage, **errors()}, summary="Duplicate pairs found by the scan"
+)
+@permission("customers.view")
+def pair_list(request: HttpRequest, page: Query[CursorParams]) -> dict[str, Any]:
+    items, next_cursor = paginate(request, duplicate_pairs_for_user(request.user), page)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@duplicates_router.post(
+    "/{pair_id}/dismiss",
+    response={200: PairOut, **errors(404)},
+    summary="Not the same person: stop proposing this pair",
+)
+@permission("customers.merge")
+def pair_dismiss(request: HttpRequest, pair_id: Annotated[Id, Path()]) -> DuplicatePair:
+    pair = duplicate_pairs_for_user(request.user).get(pk=pair_id)
+    return services.duplicate_pair_dismiss(actor=request.user, pair=pair)

@@ -108,6 +108,11 @@ def duplicate_candidates(user: Any, customer: Customer) -> list[Candidate]:
     """Possible duplicates of ``customer``, best first, with score and reasons."""
     if not user.has_perm("customers.view"):
         raise PermissionDenied("customers.view")
+    return candidates_of(customer)
+
+
+def candidates_of(customer: Customer) -> list[Candidate]:
+    """:func:`duplicate_candidates` without the permission check (the periodic scan's)."""
     probe = _probe(customer)
     mailboxes = _mailboxes(customer.pk)
     for box in mailboxes:

@@ -239,3 +239,44 @@ class Merge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.duplicate_id} → {self.survivor_id}"
+
+
+class DuplicatePair(models.Model):
+    """Two customers the periodic scan found alike (``low`` has the smaller id)."""
+
+    low = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    high = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField()
+    reasons = models.JSONField(default=list)
+    found_at = models.DateTimeField(auto_now=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["low", "high"], name="duplicate_pair_unique"),
+            models.CheckConstraint(
+                condition=models.Q(low__lt=models.F("high")), name="pair_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.low_id} ~ {self.high_id} ({self.score})"
+
+
+class DuplicateScan(models.Model):
+    """One run of the periodic scan; the next run looks at customers changed since it began."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    scanned = models.PositiveIntegerField(default=0)
+    found = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"scan {self.started_at:%Y-%m-%d %H:%M}"

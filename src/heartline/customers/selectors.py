@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from heartline.customers import identities, names
-from heartline.customers.models import ConsentEvent, Customer, Identity
+from heartline.customers.models import ConsentEvent, Customer, DuplicatePair, Identity
 
 SEARCH_LIMIT = 50
 
@@ -134,3 +134,11 @@ def consent_state(customer_id: int) -> dict[str, dict[str, Any]]:
     for purpose, granted, source, at in rows.values_list("purpose", "granted", "source", "at"):
         state.setdefault(purpose, {"granted": granted, "source": source, "at": at})
     return state
+
+
+def duplicate_pairs_for_user(user: Any) -> QuerySet[DuplicatePair]:
+    """Pairs the periodic scan found, not dismissed, both customers still live."""
+    _require_view(user)
+    return DuplicatePair.objects.filter(
+        dismissed_at__isnull=True, low__merged_into__isnull=True, high__merged_into__isnull=True
+    )

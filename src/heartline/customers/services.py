@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from heartline.core import audit
@@ -16,7 +17,14 @@ from heartline.core.events import publish
 from heartline.core.models import AuditEntry
 from heartline.customers import identities, names
 from heartline.customers.events import ConsentChanged, CustomerChanged, CustomerCreated
-from heartline.customers.models import ConsentEvent, Customer, Identity, Moment, Note
+from heartline.customers.models import (
+    ConsentEvent,
+    Customer,
+    DuplicatePair,
+    Identity,
+    Moment,
+    Note,
+)
 
 PROFILE_FIELDS = (
     "kind",
@@ -325,3 +333,20 @@ def consent_record(
     )
     publish(ConsentChanged(customer_id=customer.pk, purpose=purpose, granted=granted))
     return event
+
+
+@transaction.atomic
+def duplicate_pair_dismiss(*, actor: Any, pair: DuplicatePair) -> DuplicatePair:
+    """ "Not the same person": the scan keeps the pair but stops proposing it."""
+    _require(actor, "customers.merge")
+    pair = DuplicatePair.objects.select_for_update().get(pk=pair.pk)
+    if pair.dismissed_at is None:
+        pair.dismissed_at, pair.dismissed_by = timezone.now(), actor
+        pair.save(update_fields=["dismissed_at", "dismissed_by"])
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=pair,
+            changes={"dismissed": [False, True]},
+        )
+    return pair

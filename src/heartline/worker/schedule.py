@@ -8,12 +8,14 @@ the same transaction as the enqueued task, and the loser of a race gets an Integ
 enqueues nothing. A slot missed while no worker ran is skipped, not caught up.
 
 To add a job: write an idempotent task (``@task(queue_name="periodic")``) and add a
-:class:`Job` here.
+:class:`Job` here, or — from an app above ``worker`` in the layers — call :func:`register`
+in the app's ``AppConfig.ready``.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -34,10 +36,18 @@ class Job:
         return datetime.datetime.fromtimestamp(start, tz=datetime.UTC)
 
 
-JOBS: tuple[Job, ...] = (
+JOBS: list[Job] = [
     Job("prune_events", "heartline.worker.tasks.prune_events", 3600),
     Job("prune_task_results", "heartline.worker.tasks.prune_task_results", 3600),
-)
+]
+
+
+def register(job: Job) -> None:
+    """Add a periodic job (once; registering the same job again changes nothing)."""
+    if any(existing.name == job.name and existing != job for existing in JOBS):
+        raise ValueError(f"Another job is already called {job.name!r}")
+    if job not in JOBS:
+        JOBS.append(job)
 
 
 def job_named(name: str) -> Job:
@@ -62,7 +72,7 @@ def enqueue_once(job: Job, slot: datetime.datetime) -> bool:
 def tick(
     *,
     now: datetime.datetime | None = None,
-    jobs: tuple[Job, ...] = JOBS,
+    jobs: Sequence[Job] | None = None,
     seen: dict[str, datetime.datetime] | None = None,
 ) -> int:
     """Enqueue every job whose current slot has not run yet. Returns tasks enqueued.
@@ -72,7 +82,7 @@ def tick(
     """
     now = now or timezone.now()
     enqueued = 0
-    for job in jobs:
+    for job in JOBS if jobs is None else jobs:
         slot = job.slot_for(now)
         if seen is not None and seen.get(job.name) == slot:
             continue
