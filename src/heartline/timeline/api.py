@@ -52,9 +52,8 @@ class InteractionIn(InSchema):
     source_ref: Annotated[PlainText, Field(max_length=200)] = ""
 
 
-class InteractionOut(Schema):
+class _InteractionFields(Schema):
     id: int
-    customer_id: int
     channel: str
     direction: str
     occurred_at: datetime.datetime
@@ -68,27 +67,17 @@ class InteractionOut(Schema):
     staff_id: int | None
     link_type: str
     link_id: str
+
+
+class InteractionOut(_InteractionFields):
+    customer_id: int
     source: str
     source_ref: str | None
 
 
-class TimelineRowOut(Schema):
-    id: int
-    channel: str
-    direction: str
-    occurred_at: datetime.datetime
-    topic: str
-    summary: str
-    outcome: str
-    sentiment: float | None
-    follow_up: str
-    follow_up_due: datetime.date | None
-    closes_id: int | None
-    staff_id: int | None
+class TimelineRowOut(_InteractionFields):
     staff__username: str | None
     staff__display_name: str | None
-    link_type: str
-    link_id: str
 
 
 class TimelinePage(Schema):

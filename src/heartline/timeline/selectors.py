@@ -23,25 +23,6 @@ MOMENT_WINDOW_DAYS = 14
 # action) here: name -> function(customer_id) -> JSON-able value. Each must be O(1) queries.
 SECTIONS: dict[str, Callable[[int], Any]] = {}
 
-_ROW_FIELDS = (
-    "id",
-    "channel",
-    "direction",
-    "occurred_at",
-    "topic",
-    "summary",
-    "outcome",
-    "sentiment",
-    "follow_up",
-    "follow_up_due",
-    "closes_id",
-    "staff_id",
-    "staff__username",
-    "staff__display_name",
-    "link_type",
-    "link_id",
-)
-
 
 def timeline_page(
     user: Any, customer_id: int, *, before: tuple[datetime.datetime, int] | None, limit: int
@@ -53,7 +34,7 @@ def timeline_page(
     if before is not None:
         at, pk = before
         rows = rows.filter(occurred_at__lt=at) | rows.filter(occurred_at=at, id__lt=pk)
-    return list(rows.order_by("-occurred_at", "-id").values(*_ROW_FIELDS)[:limit])
+    return list(rows.order_by("-occurred_at", "-id").values(*hot.RECENT_FIELDS)[:limit])
 
 
 def next_occurrence(moment_month: int, moment_day: int, today: datetime.date) -> datetime.date:
