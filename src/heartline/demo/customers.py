@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from heartline.accounts.models import User
@@ -185,6 +185,10 @@ def seed_customers(
             report.customers += len(created)
             report.identities += len(idents)
             report.interactions += len(interactions)
+    with connection.cursor() as cursor:
+        # Fresh statistics after a bulk load: without them PostgreSQL plans the 360's
+        # follow-up query as a scan of the whole timeline.
+        cursor.execute("ANALYZE")
     with transaction.atomic():
         audit.record(
             actor=None,
