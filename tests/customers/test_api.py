@@ -173,3 +173,24 @@ def test_duplicates_merge_and_undo_over_the_api(api):
     assert undone.json()["undone_at"] is not None
     assert manager.get("/api/v1/customers/lookup", {"phone": "13900000002"}).json()["id"] == b
     assert post(manager, f"/api/v1/merges/{merged.json()['id']}/undo", {}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_every_read_of_a_profile_is_in_the_audit_trail(api, staff_by_role):
+    from heartline.core.models import AuditEntry
+
+    agent = api("agent")
+    cid = post(agent, "/api/v1/customers", {"phone": "13912345678"}).json()["id"]
+    views = AuditEntry.objects.filter(action="view", object_id=str(cid))
+    agent.get(f"/api/v1/customers/{cid}")
+    agent.get("/api/v1/customers/lookup", {"phone": "13912345678"})
+    agent.get(f"/api/v1/customers/{cid}/360")
+    assert [(v.actor.username, v.channel, v.changes["fields"]) for v in views.order_by("id")] == [
+        ("agent", "api", ["consent", "identities", "profile"]),
+        ("agent", "api", ["consent", "identities", "profile"]),
+        (
+            "agent",
+            "api",
+            ["addresses", "consent", "identities", "moments", "notes", "profile", "timeline"],
+        ),
+    ]

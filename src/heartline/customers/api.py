@@ -20,6 +20,7 @@ from heartline.customers.selectors import (
     consent_state,
     customer_for_user,
     customer_lookup,
+    customer_profile,
     customer_search,
     duplicate_pairs_for_user,
 )
@@ -216,7 +217,7 @@ def lookup(
     customer = customer_lookup(request.user, kind=kind, raw=raw)
     if customer is None:
         raise Customer.DoesNotExist
-    return customer_out(customer)
+    return customer_out(customer_profile(request.user, customer.pk))
 
 
 @customers_router.get("/search", response={200: SearchOut, **errors()}, summary="Search customers")
@@ -234,7 +235,7 @@ def search(
 )
 @permission("customers.view")
 def read(request: HttpRequest, customer_id: Annotated[Id, Path()]) -> dict[str, Any]:
-    return customer_out(customer_for_user(request.user, customer_id))
+    return customer_out(customer_profile(request.user, customer_id))
 
 
 @customers_router.patch(

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from heartline.core import audit
 from heartline.customers import identities, names
 from heartline.customers.models import ConsentEvent, Customer, DuplicatePair, Identity
 
@@ -56,6 +57,16 @@ def customer_lookup(user: Any, *, kind: str, raw: str) -> Customer | None:
     """The customer owning an identifier typed in any common format, or None."""
     customer_id = customer_id_by_identifier(user, kind=kind, raw=raw)
     return Customer.objects.get(pk=customer_id) if customer_id is not None else None
+
+
+PROFILE_VIEW_FIELDS = ["consent", "identities", "profile"]
+
+
+def customer_profile(user: Any, customer_id: int) -> Customer:
+    """A customer's profile for display, recorded in the audit trail as a view."""
+    customer = customer_for_user(user, customer_id)
+    audit.record_view(actor=user, obj=customer, fields=PROFILE_VIEW_FIELDS)
+    return customer
 
 
 @dataclass(frozen=True)
