@@ -12,7 +12,17 @@ from heartline.core.notifications import notification_create
 from heartline.web import urls as web_urls
 
 pytestmark = pytest.mark.django_db
-POST_ONLY_OR_REDIRECT = {"login", "logout", "login_verify", "notifications_read_all"}
+POST_ONLY_OR_REDIRECT = {
+    "login",
+    "logout",
+    "login_verify",
+    "notifications_read_all",
+    # customer import steps without an upload redirect to the first step; export is POST only
+    "customer_import_review",
+    "customer_import_run",
+    "customer_import_cancel",
+    "customer_export",
+}
 
 
 class InlineFinder(HTMLParser):

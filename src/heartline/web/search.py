@@ -21,6 +21,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from heartline.accounts.selectors import staff_list_for_user
+from heartline.customers.selectors import customer_search
 from heartline.web.navigation import navigation_for
 
 MIN_QUERY = 1
@@ -99,5 +100,20 @@ def _find_staff(user: Any, query: str, limit: int) -> list[SearchHit]:
     ]
 
 
+def _find_customers(user: Any, query: str, limit: int) -> list[SearchHit]:
+    """Phone, e-mail or member number in any format; name in characters, pinyin, Latin."""
+    from django.urls import reverse
+
+    return [
+        SearchHit(
+            title=hit.display_name,
+            url=reverse("web:customer_detail", args=[hit.customer_id]),
+            detail=" · ".join(p for p in (hit.name_pinyin, hit.name_latin) if p),
+        )
+        for hit in customer_search(user, query, limit=limit)
+    ]
+
+
 register(SearchProvider("navigation", _("Pages"), "search.use", _find_navigation))
+register(SearchProvider("customers", _("Customers"), "customers.view", _find_customers))
 register(SearchProvider("staff", _("Staff"), "staff.view", _find_staff))

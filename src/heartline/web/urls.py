@@ -11,6 +11,7 @@ from heartline.web.views import (
     tasks,
     tokens,
 )
+from heartline.web.views.customers import desk, merging, transfer
 
 app_name = "web"
 
@@ -36,4 +37,30 @@ urlpatterns = [
         name="notifications_read_all",
     ),
     path("account/two-factor/", security.two_factor, name="two_factor"),
+    path("customers/", desk.customer_list, name="customers"),
+    path("customers/new/", desk.customer_create, name="customer_create"),
+    path("customers/import/", transfer.import_upload, name="customer_import"),
+    path("customers/import/review/", transfer.import_review, name="customer_import_review"),
+    path("customers/import/run/", transfer.import_run, name="customer_import_run"),
+    path("customers/import/cancel/", transfer.import_cancel, name="customer_import_cancel"),
+    path("customers/export/", transfer.export, name="customer_export"),
+    path("customers/<int:customer_id>/", desk.customer_detail, name="customer_detail"),
+    path("customers/<int:customer_id>/notes/", desk.note_add, name="customer_note_add"),
+    path(
+        "customers/<int:customer_id>/interactions/",
+        desk.interaction_add,
+        name="customer_interaction_add",
+    ),
+    path("customers/<int:customer_id>/timeline/", desk.timeline_more, name="customer_timeline"),
+    path(
+        "customers/<int:customer_id>/duplicates/",
+        merging.duplicates,
+        name="customer_duplicates",
+    ),
+    path(
+        "customers/<int:customer_id>/merge/<int:other_id>/",
+        merging.merge,
+        name="customer_merge",
+    ),
+    path("merges/<int:merge_id>/undo/", merging.merge_undo_view, name="merge_undo"),
 ]

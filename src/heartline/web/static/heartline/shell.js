@@ -83,3 +83,17 @@
     connect();
   }
 })();
+
+// Forms marked data-swap-errors show the 400 answer (the form with its errors) in place;
+// htmx 2 does not swap error responses by default.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    var source = detail.requestConfig && detail.requestConfig.elt;
+    if (detail.xhr.status === 400 && source && source.closest && source.closest("[data-swap-errors]")) {
+      detail.shouldSwap = true;
+      detail.isError = false;
+    }
+  });
+})();
