@@ -65,7 +65,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     },
     Role.AGENT: _EVERYONE | _CUSTOMER_WORK,
     Role.SALES: _EVERYONE | _CUSTOMER_WORK,
-    Role.MARKETING: _EVERYONE | {"customers.view", "customers.import", "interactions.record"},
+    # Marketing imports lead lists, which creates customers: it needs customers.edit too.
+    Role.MARKETING: _EVERYONE | _CUSTOMER_WORK | {"customers.import"},
     Role.ANALYST: _EVERYONE | {"tasks.view"},
 }
 
