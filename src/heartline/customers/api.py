@@ -23,6 +23,7 @@ from heartline.customers.selectors import (
     customer_profile,
     customer_search,
     duplicate_pairs_for_user,
+    merge_for_user,
 )
 from heartline.customers.services import IdentityInput
 
@@ -288,7 +289,7 @@ def merge(request: HttpRequest, customer_id: Annotated[Id, Path()], payload: Mer
 )
 @permission("customers.merge")
 def undo(request: HttpRequest, merge_id: Annotated[Id, Path()]) -> dict[str, Any]:
-    merge_row = Merge.objects.get(pk=merge_id)
+    merge_row = merge_for_user(request.user, merge_id)
     return merge_out(merge_undo(actor=request.user, merge=merge_row))
 
 

@@ -11,7 +11,14 @@ from django.db.models import Q, QuerySet
 
 from heartline.core import audit
 from heartline.customers import identities, names
-from heartline.customers.models import ConsentEvent, Customer, DuplicatePair, Identity
+from heartline.customers.models import (
+    ConsentEvent,
+    Customer,
+    DuplicatePair,
+    Identity,
+    Merge,
+    Note,
+)
 
 SEARCH_LIMIT = 50
 
@@ -153,3 +160,36 @@ def duplicate_pairs_for_user(user: Any) -> QuerySet[DuplicatePair]:
     return DuplicatePair.objects.filter(
         dismissed_at__isnull=True, low__merged_into__isnull=True, high__merged_into__isnull=True
     )
+
+
+NOTES_SHOWN = 20
+NOTE_FIELDS = ("id", "text", "pinned", "created_at", "author__username")
+
+
+def notes_of(user: Any, customer_id: int) -> list[dict[str, Any]]:
+    """A customer's notes, pinned ("worth remembering") first, newest first."""
+    _require_view(user)
+    rows = Note.objects.filter(customer_id=customer_id).order_by("-pinned", "-id")
+    return [dict(row) for row in rows.values(*NOTE_FIELDS)[:NOTES_SHOWN]]
+
+
+def first_phones(user: Any, customer_ids: list[int]) -> dict[int, str]:
+    """The first phone (E.164) of each listed customer, in one indexed query."""
+    _require_view(user)
+    phones: dict[int, str] = {}
+    rows = Identity.objects.filter(customer_id__in=customer_ids, kind=Identity.Kind.PHONE)
+    for customer_id, value in rows.order_by("id").values_list("customer_id", "value"):
+        phones.setdefault(customer_id, value)
+    return phones
+
+
+def merged_into(user: Any, customer_id: int) -> int | None:
+    """Where a merged-away customer went, or None (never merged, or no such customer)."""
+    _require_view(user)
+    return Customer.objects.filter(pk=customer_id).values_list("merged_into_id", flat=True).first()
+
+
+def merge_for_user(user: Any, merge_id: int) -> Merge:
+    if not user.has_perm("customers.merge"):
+        raise PermissionDenied("customers.merge")
+    return Merge.objects.get(pk=merge_id)

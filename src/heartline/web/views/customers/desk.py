@@ -17,8 +17,15 @@ from django.views.decorators.http import require_POST
 from heartline.core.access import requires
 from heartline.customers import services
 from heartline.customers.identities import display_phone
-from heartline.customers.models import ConsentEvent, Customer, Identity, Moment, Note
-from heartline.customers.selectors import customer_for_user, customer_search, customers_for_user
+from heartline.customers.models import ConsentEvent, Customer, Identity, Moment
+from heartline.customers.selectors import (
+    customer_for_user,
+    customer_search,
+    customers_for_user,
+    first_phones,
+    merged_into,
+    notes_of,
+)
 from heartline.timeline.models import Interaction
 from heartline.timeline.selectors import RECENT, customer_360, timeline_page
 from heartline.timeline.services import interaction_record
@@ -32,16 +39,6 @@ from heartline.web.forms_customers import (
 from heartline.web.views.staff import attach_errors
 
 LAST_MERGE_KEY = "heartline_last_merge"
-NOTES_SHOWN = 20
-
-
-def _phones_of(ids: list[int]) -> dict[int, str]:
-    """The first phone of each listed customer, for the result list (one indexed query)."""
-    phones: dict[int, str] = {}
-    rows = Identity.objects.filter(customer_id__in=ids, kind=Identity.Kind.PHONE).order_by("id")
-    for customer_id, value in rows.values_list("customer_id", "value"):
-        phones.setdefault(customer_id, display_phone(value))
-    return phones
 
 
 @requires("customers.view")
@@ -66,9 +63,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
             {"id": c.pk, "name": c.display_name, "pinyin": c.name_pinyin, "latin": c.name_latin}
             for c in recent.only("id", "name_cjk", "name_pinyin", "name_latin")
         ]
-    phones = _phones_of([h["id"] for h in hits])
+    phones = first_phones(request.user, [h["id"] for h in hits])
     for hit in hits:
-        hit["phone"] = phones.get(hit["id"], "")
+        hit["phone"] = display_phone(phones[hit["id"]]) if hit["id"] in phones else ""
     context = {"form": form, "query": query, "hits": hits}
     template = (
         "web/customers/_results.html"
@@ -190,12 +187,10 @@ def _desk_context(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _not_found(request: HttpRequest, customer_id: int) -> HttpResponse:
-    merged_into = (
-        Customer.objects.filter(pk=customer_id).values_list("merged_into_id", flat=True).first()
-    )
-    if merged_into is None:
+    survivor = merged_into(request.user, customer_id)
+    if survivor is None:
         raise Http404
-    context = {"customer_id": customer_id, "merged_into": merged_into}
+    context = {"customer_id": customer_id, "merged_into": survivor}
     return render(request, "web/customers/merged.html", context, status=404)
 
 
@@ -224,12 +219,6 @@ def _visible(request: HttpRequest, customer_id: int) -> Customer:
         raise Http404 from exc
 
 
-def _notes(customer: Customer) -> list[dict[str, Any]]:
-    rows = Note.objects.filter(customer=customer).order_by("-pinned", "-id")[:NOTES_SHOWN]
-    fields = ("id", "text", "pinned", "created_at", "author__username")
-    return [dict(row) for row in rows.values(*fields)]
-
-
 @requires("customers.edit")
 @require_POST
 def note_add(request: HttpRequest, customer_id: int) -> HttpResponse:
@@ -252,7 +241,7 @@ def note_add(request: HttpRequest, customer_id: int) -> HttpResponse:
         return redirect("web:customer_detail", customer_id)
     context = {
         "customer": {"id": customer.pk},
-        "notes": _notes(customer),
+        "notes": notes_of(request.user, customer.pk),
         "note_form": form if form.errors else NoteForm(),
     }
     status = 400 if form.errors else 200

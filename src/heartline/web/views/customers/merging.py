@@ -13,7 +13,7 @@ from heartline.core.access import requires
 from heartline.customers.duplicates import duplicate_candidates
 from heartline.customers.merge import customer_merge, merge_undo
 from heartline.customers.models import Customer, Merge
-from heartline.customers.selectors import customer_for_user
+from heartline.customers.selectors import customer_for_user, merge_for_user
 from heartline.web.forms_customers import MergeForm
 from heartline.web.views.customers.desk import LAST_MERGE_KEY
 from heartline.web.views.staff import attach_errors
@@ -68,9 +68,10 @@ def merge(request: HttpRequest, customer_id: int, other_id: int) -> HttpResponse
 @requires("customers.merge")
 @require_POST
 def merge_undo_view(request: HttpRequest, merge_id: int) -> HttpResponse:
-    record = Merge.objects.filter(pk=merge_id).first()
-    if record is None:
-        raise Http404
+    try:
+        record = merge_for_user(request.user, merge_id)
+    except Merge.DoesNotExist as exc:
+        raise Http404 from exc
     try:
         merge_undo(actor=request.user, merge=record)
     except ValidationError as error:
