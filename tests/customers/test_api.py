@@ -191,6 +191,72 @@ def test_every_read_of_a_profile_is_in_the_audit_trail(api, staff_by_role):
         (
             "agent",
             "api",
-            ["addresses", "consent", "identities", "moments", "notes", "profile", "timeline"],
+            [
+                "addresses",
+                "consent",
+                "identities",
+                "moments",
+                "notes",
+                "profile",
+                "relations",
+                "timeline",
+            ],
         ),
     ]
+
+
+@pytest.mark.django_db
+def test_consent_relations_and_addresses_over_the_api(api):
+    agent = api("agent")
+    wang = post(agent, "/api/v1/customers", {"phone": "13900000001", "name_cjk": "王芳"}).json()[
+        "id"
+    ]
+    li = post(agent, "/api/v1/customers", {"phone": "13900000002", "name_cjk": "李娜"}).json()["id"]
+    granted = post(
+        agent,
+        f"/api/v1/customers/{wang}/consent",
+        {"purpose": "marketing_sms", "granted": True, "source": "phone"},
+    )
+    assert granted.status_code == 201
+    assert granted.json()["consent"]["marketing_sms"]["granted"] is True
+    withdrawn = post(
+        agent,
+        f"/api/v1/customers/{wang}/consent",
+        {"purpose": "marketing_sms", "granted": False, "source": "sms"},
+    )
+    assert withdrawn.json()["consent"]["marketing_sms"]["granted"] is False
+    assert (
+        post(
+            agent,
+            f"/api/v1/customers/{wang}/consent",
+            {"purpose": "spam", "granted": True, "source": "x"},
+        ).status_code
+        == 422
+    )
+
+    related = post(
+        agent, f"/api/v1/customers/{wang}/relations", {"kind": "household", "other_id": li}
+    )
+    assert related.status_code == 201
+    assert (
+        post(
+            agent, f"/api/v1/customers/{wang}/relations", {"kind": "household", "other_id": wang}
+        ).status_code
+        == 400
+    )
+    added = post(
+        agent,
+        f"/api/v1/customers/{wang}/addresses",
+        {"text": "上海市黄浦区南京东路1号", "city": "上海"},
+    )
+    assert (added.status_code, added.json()["country"]) == (201, "CN")
+
+    wang360 = agent.get(f"/api/v1/customers/{wang}/360").json()
+    li360 = agent.get(f"/api/v1/customers/{li}/360").json()
+    assert [(r["kind"], r["direction"], r["other_name"]) for r in wang360["relations"]] == [
+        ("household", "out", "李娜")
+    ]
+    assert [(r["kind"], r["direction"], r["other_name"]) for r in li360["relations"]] == [
+        ("household", "in", "王芳")
+    ]
+    assert [a["city"] for a in wang360["addresses"]] == ["上海"]

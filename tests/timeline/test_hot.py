@@ -49,7 +49,7 @@ def test_hot_fetch_matches_the_orm(staff_by_role):
 
     with CaptureQueriesContext(connection) as queries:
         data = hot.fetch(c.pk)
-    assert len(queries) == 8
+    assert len(queries) == 9
     assert data is not None
     orm = Customer.objects.filter(pk=c.pk).values(
         "id",
@@ -93,4 +93,5 @@ def test_hot_fetch_matches_the_orm(staff_by_role):
             "occurred_at": promise.occurred_at,
         }
     ]
+    assert data["relations"] == []
     assert hot.fetch(999999) is None

@@ -89,7 +89,7 @@ def test_360_uses_a_fixed_number_of_queries_whatever_the_history(staff_by_role, 
     customers.note_add(actor=agent, customer=customer, text="喜欢红色", pinned=True)
     with CaptureQueriesContext(connection) as queries:
         c360 = customer_360(agent, customer.pk, today=datetime.date(2026, 11, 25))
-    assert len(queries) == 9  # 8 reads + 1 audit insert
+    assert len(queries) == 10  # 9 reads + 1 audit insert
     assert len(c360["recent_interactions"]) == min(history, 10)
     assert c360["moments"][0]["in_days"] == 6
     assert c360["moments"][0]["soon"] is True

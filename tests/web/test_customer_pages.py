@@ -524,3 +524,17 @@ def test_customer_pages_pass_the_csp_checks(zhang, media, staff_by_role, client_
         assert response.status_code == 200, url
         assert_safe_page(response, signed_in=True)
     assert "<script>alert(1)" not in client.get(f"/customers/{zhang.pk}/").content.decode()
+
+
+def test_the_desk_shows_relations_both_ways(zhang, staff_by_role, client_for) -> None:  # type: ignore[no-untyped-def]
+    from heartline.customers.services import relation_add
+
+    boss = make_customer(name_cjk="王芳", phone="13900000009")
+    relation_add(actor=staff_by_role["agent"], customer=zhang, kind="employer", other=boss)
+    client = client_for(staff_by_role["agent"])
+    mine = client.get(f"/customers/{zhang.pk}/").content.decode()
+    theirs = client.get(f"/customers/{boss.pk}/").content.decode()
+    assert f'<a href="/customers/{boss.pk}/">王芳</a> <span class="muted">employer</span>' in mine
+    assert (
+        f'<a href="/customers/{zhang.pk}/">张伟</a> <span class="muted">employee</span>' in theirs
+    )

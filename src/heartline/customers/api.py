@@ -325,3 +325,79 @@ def pair_list(request: HttpRequest, page: Query[CursorParams]) -> dict[str, Any]
 def pair_dismiss(request: HttpRequest, pair_id: Annotated[Id, Path()]) -> DuplicatePair:
     pair = duplicate_pairs_for_user(request.user).get(pk=pair_id)
     return services.duplicate_pair_dismiss(actor=request.user, pair=pair)
+
+
+class ConsentIn(InSchema):
+    purpose: Literal[
+        "service",
+        "marketing_email",
+        "marketing_sms",
+        "marketing_phone",
+        "marketing_wechat",
+        "analytics",
+        "profiling",
+    ]
+    granted: bool
+    source: Annotated[PlainText, Field(min_length=1, max_length=32)]
+    evidence: Annotated[PlainText, Field(max_length=300)] = ""
+
+
+class RelationIn(InSchema):
+    kind: Literal["household", "employer", "referred_by"]
+    other_id: Id
+
+
+class AddressIn(InSchema):
+    text: Annotated[PlainText, Field(min_length=1, max_length=300)]
+    city: Annotated[PlainText, Field(max_length=100)] = ""
+    postcode: Annotated[PlainText, Field(max_length=20)] = ""
+    country: Annotated[PlainText, Field(min_length=2, max_length=2)] = "CN"
+    label: Annotated[PlainText, Field(max_length=50)] = ""
+
+
+@customers_router.post(
+    "/{customer_id}/consent",
+    response={201: CustomerOut, **errors(404)},
+    summary="Record a grant or withdrawal of consent for one purpose (append-only ledger)",
+)
+@permission("customers.edit")
+def consent(request: HttpRequest, customer_id: Annotated[Id, Path()], payload: ConsentIn) -> Status:
+    customer = customer_for_user(request.user, customer_id)
+    services.consent_record(
+        actor=request.user,
+        customer=customer,
+        purpose=payload.purpose,
+        granted=payload.granted,
+        source=payload.source,
+        evidence=payload.evidence,
+    )
+    return Status(201, customer_out(customer))
+
+
+@customers_router.post(
+    "/{customer_id}/relations",
+    response={201: dict[str, Any], **errors(404)},
+    summary="Relate the customer to another (household member, works for, referred by)",
+)
+@permission("customers.edit")
+def relation(
+    request: HttpRequest, customer_id: Annotated[Id, Path()], payload: RelationIn
+) -> Status:
+    customer = customer_for_user(request.user, customer_id)
+    other = customer_for_user(request.user, payload.other_id)
+    row = services.relation_add(
+        actor=request.user, customer=customer, kind=payload.kind, other=other
+    )
+    return Status(201, {"id": row.pk, "kind": row.kind, "other_id": row.other_id})
+
+
+@customers_router.post(
+    "/{customer_id}/addresses",
+    response={201: dict[str, Any], **errors(404)},
+    summary="Add an address",
+)
+@permission("customers.edit")
+def address(request: HttpRequest, customer_id: Annotated[Id, Path()], payload: AddressIn) -> Status:
+    customer = customer_for_user(request.user, customer_id)
+    row = services.address_add(actor=request.user, customer=customer, **payload.model_dump())
+    return Status(201, {"id": row.pk, "text": row.text, "city": row.city, "country": row.country})

@@ -18,12 +18,14 @@ from heartline.core.models import AuditEntry
 from heartline.customers import identities, names
 from heartline.customers.events import ConsentChanged, CustomerChanged, CustomerCreated
 from heartline.customers.models import (
+    Address,
     ConsentEvent,
     Customer,
     DuplicatePair,
     Identity,
     Moment,
     Note,
+    Relation,
 )
 
 PROFILE_FIELDS = (
@@ -350,3 +352,55 @@ def duplicate_pair_dismiss(*, actor: Any, pair: DuplicatePair) -> DuplicatePair:
             changes={"dismissed": [False, True]},
         )
     return pair
+
+
+@transaction.atomic
+def relation_add(*, actor: Any, customer: Customer, kind: str, other: Customer) -> Relation:
+    """Relate two customers (household member, works for, referred by); once per kind."""
+    _require(actor, "customers.edit")
+    if kind not in Relation.Kind.values:
+        raise ValidationError({"kind": [_("Unknown kind of relation %(k)s.") % {"k": kind}]})
+    if other.pk == customer.pk:
+        raise ValidationError({"other": [_("A customer cannot be related to itself.")]})
+    relation, created = Relation.objects.get_or_create(customer=customer, kind=kind, other=other)
+    if created:
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=customer,
+            changes={"relations": [None, f"{kind}:{other.pk}"]},
+        )
+        publish(CustomerChanged(customer_id=customer.pk, fields=["relations"]))
+    return relation
+
+
+@transaction.atomic
+def address_add(
+    *,
+    actor: Any,
+    customer: Customer,
+    text: str,
+    city: str = "",
+    postcode: str = "",
+    country: str = "CN",
+    label: str = "",
+) -> Address:
+    _require(actor, "customers.edit")
+    address = Address(
+        customer=customer,
+        text=text.strip(),
+        city=city.strip(),
+        postcode=postcode.strip(),
+        country=country.strip().upper(),
+        label=label.strip(),
+    )
+    address.full_clean()
+    address.save()
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=customer,
+        changes={"addresses": [None, address.text]},
+    )
+    publish(CustomerChanged(customer_id=customer.pk, fields=["addresses"]))
+    return address

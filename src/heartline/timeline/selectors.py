@@ -16,7 +16,16 @@ from heartline.timeline import hot
 from heartline.timeline.models import Interaction
 
 RECENT = hot.RECENT
-VIEWED_FIELDS = ["addresses", "consent", "identities", "moments", "notes", "profile", "timeline"]
+VIEWED_FIELDS = [
+    "addresses",
+    "consent",
+    "identities",
+    "moments",
+    "notes",
+    "profile",
+    "relations",
+    "timeline",
+]
 MOMENT_WINDOW_DAYS = 14
 
 # Later capabilities add sections of the 360 (open tickets, deals, orders, scores, next best
@@ -80,7 +89,7 @@ def _days_away(moment: dict[str, Any]) -> int:
 def customer_360(
     user: Any, customer_id: int, *, today: datetime.date | None = None
 ) -> dict[str, Any]:
-    """Everything a person at any channel needs, in eight indexed reads (``hot.fetch``) and
+    """Everything a person at any channel needs, in nine indexed reads (``hot.fetch``) and
     one audit insert, however long the history. Records that ``user`` viewed the data."""
     if not user.has_perm("customers.view"):
         raise PermissionDenied("customers.view")
@@ -111,6 +120,15 @@ def customer_360(
         "moments": sorted(moments, key=_days_away),
         "addresses": data["addresses"],
         "notes": data["notes"],
+        "relations": [
+            {
+                **r,
+                "other_name": display_name(
+                    r["other_id"], r["name_cjk"], r["name_latin"], r["name_pinyin"]
+                ),
+            }
+            for r in data["relations"]
+        ],
         "consent": data["consent"],
         "last_time": last_time(data["recent"], data["open_follow_ups"]),
         "recent_interactions": data["recent"],

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from heartline.core.access import requires
@@ -152,6 +153,20 @@ def _rows_labelled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+RELATION_LABELS = {
+    ("household", "out"): _lazy("household member"),
+    ("household", "in"): _lazy("household member"),
+    ("employer", "out"): _lazy("employer"),
+    ("employer", "in"): _lazy("employee"),
+    ("referred_by", "out"): _lazy("referred this customer"),
+    ("referred_by", "in"): _lazy("was referred by this customer"),
+}
+
+
+def _relation_label(relation: dict[str, Any]) -> str:
+    return str(RELATION_LABELS.get((relation["kind"], relation["direction"]), relation["kind"]))
+
+
 def _desk_context(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     kinds = dict(Identity.Kind.choices)
     idents = [
@@ -179,6 +194,7 @@ def _desk_context(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
         "identities": idents,
         "moments": moments,
         "consent_rows": _consent_rows(data["consent"]),
+        "relations": [{**r, "label": _relation_label(r)} for r in data["relations"]],
         "last_time": last_time,
         "recent_interactions": recent,
         "more_cursor": recent[-1] if len(recent) >= RECENT else None,
