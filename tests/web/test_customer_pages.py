@@ -538,3 +538,21 @@ def test_the_desk_shows_relations_both_ways(zhang, staff_by_role, client_for) ->
     assert (
         f'<a href="/customers/{zhang.pk}/">张伟</a> <span class="muted">employee</span>' in theirs
     )
+
+
+def test_a_similar_name_is_warned_about_before_creating(zhang, staff_by_role, client_for) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(staff_by_role["agent"])
+    typed = {"kind": "person", "phone": "13900000123", "name_cjk": "張偉"}
+    warned = client.post("/customers/new/", typed)
+    assert warned.status_code == 200
+    page = warned.content.decode()
+    assert 'data-testid="possible-duplicates"' in page
+    assert f'<a href="/customers/{zhang.pk}/">张伟</a>' in page
+    assert 'type="checkbox" name="not_a_duplicate"' in page
+    assert Customer.objects.count() == 1
+
+    created = client.post("/customers/new/", {**typed, "not_a_duplicate": "on"})
+    assert created.status_code == 302
+    assert Customer.objects.count() == 2
+    fresh = client.get("/customers/new/").content.decode()
+    assert 'type="hidden" name="not_a_duplicate"' in fresh

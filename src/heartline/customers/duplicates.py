@@ -127,3 +127,22 @@ def candidates_of(customer: Customer) -> list[Candidate]:
     scored = [_score(customer, other, facts) for other in others]
     good = [c for c in scored if c.score >= THRESHOLD]
     return sorted(good, key=lambda c: (-c.score, c.customer_id))[:MAX_CANDIDATES]
+
+
+def candidates_for_new(
+    user: Any, *, name_cjk: str = "", name_latin: str = "", name_pinyin: str = ""
+) -> list[Candidate]:
+    """Existing customers a customer about to be created may duplicate (warn on entry)."""
+    from heartline.customers.names import pinyin_of, search_keys
+
+    if not user.has_perm("customers.view"):
+        raise PermissionDenied("customers.view")
+    pinyin = name_pinyin or (pinyin_of(name_cjk) if name_cjk else "")
+    draft = Customer(name_cjk=name_cjk, name_latin=name_latin, name_pinyin=pinyin)
+    for key, value in search_keys(
+        name_cjk=name_cjk, name_pinyin=pinyin, name_latin=name_latin
+    ).items():
+        setattr(draft, key, value)
+    if not (draft.key_cjk or draft.key_pinyin or draft.key_latin):
+        return []
+    return candidates_of(draft)

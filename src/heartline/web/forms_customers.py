@@ -54,6 +54,15 @@ class CustomerCreateForm(forms.Form):
         required=False,
         help_text=_("Separate tags with commas."),
     )
+    # Hidden until the page has shown possible duplicates (see views.customers.desk).
+    not_a_duplicate = forms.BooleanField(
+        label=_("These are different people: create the customer anyway"),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+    def ask_about_duplicates(self) -> None:
+        self.fields["not_a_duplicate"].widget = forms.CheckboxInput()
 
     def _clean_identifier(self, kind: str) -> str:
         raw: str = self.cleaned_data.get(kind, "")

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from heartline.core.access import requires
 from heartline.customers import services
+from heartline.customers.duplicates import Candidate, candidates_for_new
 from heartline.customers.identities import display_phone
 from heartline.customers.models import ConsentEvent, Customer, Identity, Moment
 from heartline.customers.selectors import (
@@ -119,7 +120,16 @@ def _create(request: HttpRequest, form: CustomerCreateForm) -> Customer:
 @requires("customers.edit")
 def customer_create(request: HttpRequest) -> HttpResponse:
     form = CustomerCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    candidates: list[Candidate] = []
+    if request.method == "POST" and form.is_valid() and not form.cleaned_data["not_a_duplicate"]:
+        candidates = candidates_for_new(
+            request.user,
+            name_cjk=form.cleaned_data["name_cjk"],
+            name_latin=form.cleaned_data["name_latin"],
+        )
+        if candidates:
+            form.ask_about_duplicates()
+    if request.method == "POST" and form.is_valid() and not candidates:
         try:
             customer = _create(request, form)
         except services.IdentityTaken as error:
@@ -130,7 +140,8 @@ def customer_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Customer %(name)s created.") % {"name": customer})
             return redirect("web:customer_detail", customer.pk)
     status = 400 if form.errors else 200
-    return render(request, "web/customers/form.html", {"form": form}, status=status)
+    context = {"form": form, "candidates": candidates}
+    return render(request, "web/customers/form.html", context, status=status)
 
 
 def _consent_rows(consent: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
