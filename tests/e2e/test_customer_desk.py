@@ -73,6 +73,10 @@ def test_agent_desk_then_manager_merges_and_undoes(  # type: ignore[no-untyped-d
     page: Any = open_page()
     sign_in(page, base, "agent.li")
     page.click("#main-nav a[data-nav=customers]")
+    # htmx binds the search box's "input" trigger when the page has loaded; typing before
+    # that (a slow machine) would send no search.
+    page.wait_for_url(f"{base}/customers/")
+    page.wait_for_load_state("load")
     page.fill("#customer-q", "138 0013 8000")
     page.wait_for_selector(".customer-results td .tag")  # the matched-by column: a search ran
     rows = page.locator(".customer-results tbody tr")
