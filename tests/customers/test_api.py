@@ -260,3 +260,19 @@ def test_consent_relations_and_addresses_over_the_api(api):
         ("household", "in", "王芳")
     ]
     assert [a["city"] for a in wang360["addresses"]] == ["上海"]
+
+
+@pytest.mark.django_db
+def test_create_tells_about_customers_with_a_similar_name(api):
+    agent = api("agent")
+    first = post(agent, "/api/v1/customers", {"phone": "13900000001", "name_cjk": "张伟"}).json()
+    assert first["possible_duplicates"] == []
+    second = post(agent, "/api/v1/customers", {"phone": "13900000002", "name_cjk": "張偉"}).json()
+    assert second["possible_duplicates"] == [
+        {
+            "customer_id": first["id"],
+            "display_name": "张伟",
+            "score": 50,
+            "reasons": ["same name in characters"],
+        }
+    ]

@@ -117,6 +117,12 @@ class CandidatesOut(Schema):
     items: list[CandidateOut]
 
 
+class CustomerCreatedOut(CustomerOut):
+    possible_duplicates: list[CandidateOut] = Field(
+        ..., description="existing customers with a similar name: check before going on"
+    )
+
+
 class MergeIn(InSchema):
     duplicate_id: Id
     choose: dict[
@@ -177,7 +183,9 @@ def _profile_of(payload: ProfileIn) -> dict[str, Any]:
     return {n: getattr(payload, n) for n in names if getattr(payload, n) is not None}
 
 
-@customers_router.post("", response={201: CustomerOut, **errors(409)}, summary="Create a customer")
+@customers_router.post(
+    "", response={201: CustomerCreatedOut, **errors(409)}, summary="Create a customer"
+)
 @permission("customers.edit")
 def create(request: HttpRequest, payload: CustomerIn) -> Status:
     with transaction.atomic():
@@ -196,7 +204,8 @@ def create(request: HttpRequest, payload: CustomerIn) -> Status:
                 day=payload.birthday.day,
                 year=payload.birthday.year,
             )
-    return Status(201, customer_out(customer))
+    similar = duplicate_candidates(request.user, customer)
+    return Status(201, {**customer_out(customer), "possible_duplicates": similar})
 
 
 @customers_router.get(
