@@ -147,3 +147,18 @@ def test_the_last_identifier_cannot_be_removed(staff_by_role):
     with pytest.raises(ValidationError):
         services.identity_remove(actor=agent, identity=c.identities.get())
     assert c.identities.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_search_that_shows_customers_is_in_the_audit_trail(staff_by_role):
+    agent = staff_by_role["agent"]
+    c = services.customer_create(
+        actor=agent, identities_in=[IdentityInput("phone", "13912345678")], name_cjk="张伟"
+    )
+    before = AuditEntry.objects.filter(action="view").count()
+    customer_search(agent, "zhangwei")
+    customer_search(agent, "nobody-at-all")
+    entries = list(AuditEntry.objects.filter(action="view").order_by("id"))[before:]
+    assert [(e.actor_label, e.object_label, e.changes) for e in entries] == [
+        ("agent", "search results", {"fields": ["search"], "customers": [c.pk]})
+    ]

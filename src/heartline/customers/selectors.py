@@ -142,7 +142,16 @@ def customer_search(user: Any, q: str, *, limit: int = 20) -> list[SearchHit]:
                 hits.append(
                     SearchHit(c.pk, c.display_name, c.name_pinyin, c.name_latin, matched, rank)
                 )
-    return sorted(hits, key=lambda h: (h.rank, h.customer_id))[:limit]
+    ranked = sorted(hits, key=lambda h: (h.rank, h.customer_id))[:limit]
+    if ranked:  # a result list shows names and numbers: a view of personal data
+        audit.record(
+            actor=user,
+            action="view",
+            object_type="customers.customer",
+            object_label="search results",
+            changes={"fields": ["search"], "customers": [h.customer_id for h in ranked]},
+        )
+    return ranked
 
 
 def consent_state(customer_id: int) -> dict[str, dict[str, Any]]:
