@@ -93,23 +93,27 @@ def _identifier_hits(q: str) -> list[SearchHit]:
             value = identities.normalise(kind, q)
         except ValidationError:
             continue
-        for ident in Identity.objects.filter(
-            kind=kind, value=value, customer__merged_into__isnull=True
-        ).select_related("customer")[:5]:
+        # provider="" (these kinds have none) lets the unique (kind, provider, value) index
+        # answer; no ordering, so no "ORDER BY ... LIMIT" plan either.
+        matches = Identity.objects.filter(
+            kind=kind, provider="", value=value, customer__merged_into__isnull=True
+        ).order_by()
+        for ident in matches.select_related("customer")[:5]:
             c = ident.customer
             hits.append(SearchHit(c.pk, c.display_name, c.name_pinyin, c.name_latin, kind, 0))
     return hits
 
 
 def prefix(column: str, text: str) -> Q:
-    """Rows whose ``column`` starts with ``text``, through the column's index.
+    """Rows whose ``column`` starts with ``text``, through the column's own index.
 
-    PostgreSQL answers ``LIKE 'text%'`` from the ``varchar_pattern_ops`` index Django adds to
-    indexed text columns. SQLite's LIKE is case-insensitive and ignores indexes, so there the
-    prefix becomes a range: UTF-8 byte order is code-point order, so every string starting
-    with ``text`` lies in [text, text with its last character incremented).
+    The pinyin and Latin keys hold only ``[a-z0-9]``, which every collation orders like ASCII,
+    so their prefix is a range, [text, text with its last character incremented), served by
+    the column's ordinary index (which also gives ``ORDER BY column``). So are characters on
+    SQLite (UTF-8 byte order is code-point order; its LIKE ignores indexes). Characters on
+    PostgreSQL use ``LIKE 'text%'`` through the ``varchar_pattern_ops`` index Django adds.
     """
-    if connection.vendor != "sqlite":
+    if column == "key_cjk" and connection.vendor != "sqlite":
         return Q(**{f"{column}__startswith": text})
     upper = text[:-1] + chr(ord(text[-1]) + 1)
     return Q(**{f"{column}__gte": text, f"{column}__lt": upper})
@@ -135,7 +139,9 @@ def customer_search(user: Any, q: str, *, limit: int = 20) -> list[SearchHit]:
     for exact in (True, False):
         for column, key, matched in conditions:
             lookup = Q(**{column: key}) if exact else prefix(column, key)
-            rows = base.filter(lookup).exclude(pk__in=seen).order_by("id")
+            # Ordered by the key first: "ORDER BY id LIMIT n" would tempt PostgreSQL to walk
+            # the primary key hoping to meet n matches early (400 ms at a million customers).
+            rows = base.filter(lookup).exclude(pk__in=seen).order_by(column, "id")
             for c in rows.only("id", "name_cjk", "name_pinyin", "name_latin")[:limit]:
                 seen.add(c.pk)
                 rank = 1 if exact else 2
