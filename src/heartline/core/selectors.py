@@ -25,8 +25,8 @@ def audit_entries_for_user(
     if not user.has_perm("audit.view"):
         raise PermissionDenied("audit.view")
     entries = AuditEntry.objects.all()
-    if actor_username:
-        entries = entries.filter(actor__username=actor_username)
+    if actor_username:  # the label is the username, or "system" for system writes
+        entries = entries.filter(actor_label__iexact=actor_username.strip())
     if object_type:
         entries = entries.filter(object_type=object_type)
     if object_id:

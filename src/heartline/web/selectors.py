@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from heartline.core.models import AuditEntry, Notification
 from heartline.core.notifications import notifications_for_user
+from heartline.core.selectors import audit_entries_for_user
 
 AUDIT_PAGE_SIZE = 50
 NOTIFICATION_PANEL_SIZE = 10
@@ -20,6 +22,12 @@ UNREAD_CAP = 99
 class AuditPage:
     entries: list[AuditEntry]
     older_than: int | None  # the ``before`` cursor of the next (older) page, if there is one
+
+
+def _start_of(day: datetime.date | None) -> datetime.datetime | None:
+    if day is None:
+        return None
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def audit_page_for_user(
@@ -33,20 +41,16 @@ def audit_page_for_user(
     before: int | None = None,
     limit: int = AUDIT_PAGE_SIZE,
 ) -> AuditPage:
-    """One page of the audit trail, newest first, keyset-paginated by id."""
-    if not user.has_perm("audit.view"):
-        raise PermissionDenied("audit.view")
-    qs = AuditEntry.objects.select_related("actor").order_by("-id")
-    if actor:
-        qs = qs.filter(actor_label__iexact=actor.strip())
-    if object_type:
-        qs = qs.filter(object_type=object_type.strip().lower())
-    if action:
-        qs = qs.filter(action=action)
-    if since:
-        qs = qs.filter(at__date__gte=since)
-    if until:
-        qs = qs.filter(at__date__lte=until)
+    """One page of the audit trail, newest first, keyset-paginated by id. ``since`` and
+    ``until`` are whole days in the site's time zone (both included)."""
+    qs = audit_entries_for_user(
+        user,
+        actor_username=actor,
+        object_type=object_type.strip().lower(),
+        action=action or None,
+        since=_start_of(since),
+        until=_start_of(until + datetime.timedelta(days=1)) if until else None,
+    ).select_related("actor")
     if before:
         qs = qs.filter(id__lt=before)
     rows = list(qs[: limit + 1])
