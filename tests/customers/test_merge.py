@@ -153,3 +153,17 @@ class MergePropertyTest(TestCase):
         assert moved_total == notes[1] + interactions[1] + extra_emails[1] + 1  # +1 phone
         merge_undo(actor=actor, merge=merge)
         assert _ownership() == before
+
+
+@pytest.mark.django_db
+def test_candidates_take_a_fixed_number_of_queries(manager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = _person(manager, "13900000001", name_cjk="王芳")
+    for n in range(2, 12):
+        _person(manager, f"139000000{n:02d}", name_cjk="王芳")
+    with CaptureQueriesContext(connection) as queries:
+        found = duplicate_candidates(manager, first)
+    assert len(found) == 10
+    assert len(queries) == 5  # own mailboxes, candidates, birthdays, addresses, mailboxes

@@ -51,10 +51,7 @@ def _probe(customer: Customer) -> Q:
 
 
 def _mailboxes(customer_id: int) -> set[str]:
-    values = Identity.objects.filter(customer_id=customer_id, kind="email").values_list(
-        "value", flat=True
-    )
-    return {v.split("@", 1)[0] for v in values if len(v.split("@", 1)[0]) >= 4}
+    return _mailboxes_of([customer_id])[customer_id]
 
 
 def _score(a: Customer, b: Customer, facts: dict[str, Any]) -> Candidate:
@@ -87,6 +84,17 @@ def _score(a: Customer, b: Customer, facts: dict[str, Any]) -> Candidate:
     return Candidate(b.pk, b.display_name, min(score, 100), reasons)
 
 
+def _mailboxes_of(ids: list[int]) -> dict[int, set[str]]:
+    """Mailbox names (the part before @, 4+ characters) of each customer, in one query."""
+    boxes: dict[int, set[str]] = {cid: set() for cid in ids}
+    rows = Identity.objects.filter(customer_id__in=ids, kind="email")
+    for cid, value in rows.values_list("customer_id", "value"):
+        box = value.split("@", 1)[0]
+        if len(box) >= 4:
+            boxes[cid].add(box)
+    return boxes
+
+
 def _facts(ids: list[int]) -> dict[str, Any]:
     birthday = {
         cid: (m, d)
@@ -100,7 +108,7 @@ def _facts(ids: list[int]) -> dict[str, Any]:
     return {
         "birthday": birthday,
         "address": address,
-        "mailboxes": {cid: _mailboxes(cid) for cid in ids},
+        "mailboxes": _mailboxes_of(ids),
     }
 
 
