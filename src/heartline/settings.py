@@ -81,6 +81,11 @@ INSTALLED_APPS = [
     "heartline.accounts",
     "heartline.customers",
     "heartline.timeline",
+    "heartline.catalogue",
+    "heartline.sales",
+    "heartline.leads",
+    "heartline.activities",
+    "heartline.orders",
     "heartline.web",
 ]
 

@@ -38,9 +38,35 @@ PERMISSIONS: dict[str, str] = {
     "customers.import": "Import customers from CSV and vCard files.",
     "customers.export": "Export customers' personal data to CSV and vCard files.",
     "interactions.record": "Record contacts (calls, visits, messages) on a customer's timeline.",
+    "catalogue.view": "See products, services, price lists and tax rates.",
+    "catalogue.manage": "Create and change products, categories, tax rates and price lists.",
+    "leads.view": "See leads and the web forms that capture them.",
+    "leads.manage": "Capture, edit, assign, qualify and convert leads; manage capture forms.",
+    "deals.view": "See pipelines, deals and the board.",
+    "deals.edit": "Create deals and change them, including moving them between stages.",
+    "pipelines.manage": "Configure pipelines, stages, probabilities and stage rules.",
+    "activities.manage": "Plan and complete calls, meetings, tasks and reminders.",
+    "quotes.manage": "Create, send and record the answer to quotes.",
+    "orders.view": "See orders and a customer's order history.",
+    "orders.manage": "Create orders and move them through their lifecycle.",
+    "sales.forecast": "See the sales forecast and dashboard (drilling down needs deals.view).",
 }
 
 _CUSTOMER_WORK = frozenset({"customers.view", "customers.edit", "interactions.record"})
+_SALES_WORK = frozenset(
+    {
+        "catalogue.view",
+        "leads.view",
+        "leads.manage",
+        "deals.view",
+        "deals.edit",
+        "activities.manage",
+        "quotes.manage",
+        "orders.view",
+        "orders.manage",
+        "sales.forecast",
+    }
+)
 
 _EVERYONE = frozenset(
     {
@@ -62,12 +88,21 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "customers.merge",
         "customers.import",
         "customers.export",
-    },
-    Role.AGENT: _EVERYONE | _CUSTOMER_WORK,
-    Role.SALES: _EVERYONE | _CUSTOMER_WORK,
+        "catalogue.manage",
+        "pipelines.manage",
+    }
+    | _SALES_WORK,
+    # Service agents see the catalogue and a caller's orders and plan their own call-backs.
+    Role.AGENT: _EVERYONE
+    | _CUSTOMER_WORK
+    | {"catalogue.view", "orders.view", "activities.manage", "leads.view", "leads.manage"},
+    Role.SALES: _EVERYONE | _CUSTOMER_WORK | _SALES_WORK | {"customers.import"},
     # Marketing imports lead lists, which creates customers: it needs customers.edit too.
-    Role.MARKETING: _EVERYONE | _CUSTOMER_WORK | {"customers.import"},
-    Role.ANALYST: _EVERYONE | {"tasks.view"},
+    Role.MARKETING: _EVERYONE
+    | _CUSTOMER_WORK
+    | {"customers.import", "catalogue.view", "leads.view", "leads.manage", "activities.manage"},
+    # Analysts see aggregate figures, not the records behind them.
+    Role.ANALYST: _EVERYONE | {"tasks.view", "sales.forecast"},
 }
 
 

@@ -11,7 +11,12 @@ from heartline.web.views import (
     tasks,
     tokens,
 )
+from heartline.web.views.activities import urls as activity_urls
+from heartline.web.views.catalogue import urls as catalogue_urls
 from heartline.web.views.customers import desk, merging, transfer
+from heartline.web.views.leads import urls as lead_urls
+from heartline.web.views.orders import urls as order_urls
+from heartline.web.views.sales import urls as sales_urls
 
 app_name = "web"
 
@@ -64,3 +69,10 @@ urlpatterns = [
     ),
     path("merges/<int:merge_id>/undo/", merging.merge_undo_view, name="merge_undo"),
 ]
+
+# Each sales area keeps its own URL list (same "web" namespace).
+urlpatterns += catalogue_urls.urlpatterns
+urlpatterns += sales_urls.urlpatterns
+urlpatterns += lead_urls.urlpatterns
+urlpatterns += activity_urls.urlpatterns
+urlpatterns += order_urls.urlpatterns

@@ -1,0 +1,1 @@
+"""Calls, meetings, tasks and reminders; my day; iCalendar feeds."""

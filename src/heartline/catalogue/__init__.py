@@ -1,0 +1,1 @@
+"""Products, price lists, taxes and the one price and totals calculation."""

@@ -1,0 +1,1 @@
+"""Leads from web forms, chat, import, API and by hand; scoring, assignment, conversion."""

@@ -1,0 +1,1 @@
+"""Quotes from deals and orders from every source, with their lifecycle."""
