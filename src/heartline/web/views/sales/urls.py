@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from heartline.web.views.sales import dashboard
+
+urlpatterns: list[URLPattern] = [
+    path("sales/dashboard/", dashboard.dashboard, name="sales_dashboard"),
+    path("sales/dashboard/deals/", dashboard.drilldown, name="sales_drilldown"),
+]
