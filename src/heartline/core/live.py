@@ -33,8 +33,10 @@ _wakeups: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
 _lock = threading.Lock()
 
 
-def message(row: OutboxEvent) -> dict[str, Any]:
-    return {"type": "heartline.event", "event": row.type, "id": str(row.uuid)}
+def message(row: OutboxEvent, group: str) -> dict[str, Any]:
+    """What a group hears: the event's type and id, and the group itself (a consumer in
+    ``customer.<id>`` tells the page which customer changed). Never the payload."""
+    return {"type": "heartline.event", "event": row.type, "id": str(row.uuid), "group": group}
 
 
 def nudge() -> None:
@@ -58,7 +60,7 @@ def relay_pending(*, limit: int = BATCH) -> int:
         rows = list(pending[:limit])
         for row in rows:
             for group in row.groups:
-                async_to_sync(layer.group_send)(group, message(row))
+                async_to_sync(layer.group_send)(group, message(row, group))
         OutboxEvent.objects.filter(pk__in=[r.pk for r in rows]).update(pushed_at=timezone.now())
     return len(rows)
 

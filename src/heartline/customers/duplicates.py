@@ -7,18 +7,30 @@ Each candidate gets a score from 0 to 100 and the reasons that made it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from rapidfuzz import fuzz
 
 from heartline.customers.models import Address, Customer, Identity, Moment
 
 THRESHOLD = 40  # a name alone (45-50) shows as a weak candidate
 MAX_CANDIDATES = 20
+
+# The reasons, as their English source text: translated when a candidate is computed for a
+# reader, stored as they are by the periodic scan and translated when shown (reason_label).
+SAME_CHARACTERS = gettext_noop("same name in characters")
+SIMILAR_NAME = gettext_noop("similar name (%(percent)s%%)")
+SAME_BIRTHDAY = gettext_noop("same birthday")
+SAME_MAILBOX = gettext_noop("same e-mail name at another domain")
+SAME_ADDRESS = gettext_noop("same address")
+_FIXED_REASONS = frozenset({SAME_CHARACTERS, SAME_BIRTHDAY, SAME_MAILBOX, SAME_ADDRESS})
+_SIMILAR_STORED = re.compile(r"similar name \((\d{1,3})%\)")
 
 
 @dataclass
@@ -58,7 +70,7 @@ def _score(a: Customer, b: Customer, facts: dict[str, Any]) -> Candidate:
     reasons: list[str] = []
     score = 0
     if a.key_cjk and a.key_cjk == b.key_cjk:
-        score, reasons = score + 50, [*reasons, _("same name in characters")]
+        score, reasons = score + 50, [*reasons, _(SAME_CHARACTERS)]
     else:
         best = max(
             fuzz.ratio(a.key_pinyin, b.key_pinyin) if a.key_pinyin and b.key_pinyin else 0,
@@ -72,16 +84,25 @@ def _score(a: Customer, b: Customer, facts: dict[str, Any]) -> Candidate:
         if best >= 85:
             score, reasons = (
                 score + int(best * 0.45),
-                [*reasons, _("similar name (%(percent)s%%)") % {"percent": int(best)}],
+                [*reasons, _(SIMILAR_NAME) % {"percent": int(best)}],
             )
     if facts["birthday"].get(a.pk) and facts["birthday"].get(a.pk) == facts["birthday"].get(b.pk):
-        score, reasons = score + 25, [*reasons, _("same birthday")]
+        score, reasons = score + 25, [*reasons, _(SAME_BIRTHDAY)]
     if facts["mailboxes"].get(a.pk, set()) & facts["mailboxes"].get(b.pk, set()):
-        score, reasons = score + 30, [*reasons, _("same e-mail name at another domain")]
+        score, reasons = score + 30, [*reasons, _(SAME_MAILBOX)]
     addr_a, addr_b = facts["address"].get(a.pk, ""), facts["address"].get(b.pk, "")
     if addr_a and addr_b and fuzz.ratio(addr_a, addr_b) >= 90:
-        score, reasons = score + 20, [*reasons, _("same address")]
+        score, reasons = score + 20, [*reasons, _(SAME_ADDRESS)]
     return Candidate(b.pk, b.display_name, min(score, 100), reasons)
+
+
+def reason_label(stored: str) -> str:
+    """A reason the periodic scan stored (its English source text) in the reader's language;
+    text it does not know (stored by an older version) is shown as it is."""
+    similar = _SIMILAR_STORED.fullmatch(stored)
+    if similar:
+        return _(SIMILAR_NAME) % {"percent": similar.group(1)}
+    return _(stored) if stored in _FIXED_REASONS else stored
 
 
 def _mailboxes_of(ids: list[int]) -> dict[int, set[str]]:

@@ -130,6 +130,7 @@ def customer_merge(
         },
     )
     publish(CustomerChanged(customer_id=survivor.pk, fields=["merge"]))
+    publish(CustomerChanged(customer_id=duplicate.pk, fields=["merged_into"]))  # its open pages
     return merge
 
 

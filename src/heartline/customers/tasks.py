@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import task
 
 from heartline.customers.duplicates import candidates_of
@@ -16,7 +16,13 @@ SCAN_BATCH = 500
 def scan_duplicates_now(*, limit: int | None = None) -> DuplicateScan:
     """Score every customer changed since the last scan began against its candidates and
     keep the pairs (idempotent: a pair is stored once, its score refreshed; dismissed pairs
-    stay dismissed)."""
+    stay dismissed). Reasons are stored as their English source text, whatever language is
+    active, and translated when shown (``duplicates.reason_label``)."""
+    with translation.override(None):
+        return _scan(limit)
+
+
+def _scan(limit: int | None) -> DuplicateScan:
     previous = DuplicateScan.objects.exclude(finished_at=None).order_by("-id").first()
     scan = DuplicateScan.objects.create(started_at=timezone.now())
     changed = Customer.objects.filter(merged_into__isnull=True).order_by("id")

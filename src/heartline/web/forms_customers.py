@@ -149,6 +149,24 @@ class TimelineCursorForm(forms.Form):
     before_id = forms.IntegerField(min_value=1)
 
 
+class DuplicatePairFilterForm(forms.Form):
+    """The scan's pairs page: a minimum score, and the keyset cursor "<score>.<pair id>"."""
+
+    min_score = forms.IntegerField(
+        label=_("Minimum score"), min_value=0, max_value=100, required=False
+    )
+    after = forms.RegexField(regex=r"^\d{1,3}\.\d{1,18}$", required=False, widget=forms.HiddenInput)
+
+    def clean_after(self) -> tuple[int, int] | None:
+        value = self.cleaned_data["after"]
+        if not value:
+            return None
+        score, pair_id = (int(part) for part in value.split("."))
+        if score > 100 or pair_id < 1:
+            raise ValidationError(_("Bad cursor."), code="bad_cursor")
+        return score, pair_id
+
+
 class MergeForm(forms.Form):
     """One radio per choosable field: keep the survivor's value or take the duplicate's."""
 

@@ -13,7 +13,7 @@ from heartline.web.views import (
 )
 from heartline.web.views.activities import urls as activity_urls
 from heartline.web.views.catalogue import urls as catalogue_urls
-from heartline.web.views.customers import desk, merging, transfer
+from heartline.web.views.customers import desk, duplicate_pairs, merging, transfer
 from heartline.web.views.leads import urls as lead_urls
 from heartline.web.views.orders import urls as order_urls
 from heartline.web.views.sales import urls as sales_urls
@@ -49,6 +49,12 @@ urlpatterns = [
     path("customers/import/run/", transfer.import_run, name="customer_import_run"),
     path("customers/import/cancel/", transfer.import_cancel, name="customer_import_cancel"),
     path("customers/export/", transfer.export, name="customer_export"),
+    path("customers/duplicates/", duplicate_pairs.pair_list, name="customer_duplicate_pairs"),
+    path(
+        "customers/duplicates/<int:pair_id>/dismiss/",
+        duplicate_pairs.pair_dismiss,
+        name="customer_duplicate_dismiss",
+    ),
     path("customers/<int:customer_id>/", desk.customer_detail, name="customer_detail"),
     path("customers/<int:customer_id>/notes/", desk.note_add, name="customer_note_add"),
     path(
@@ -57,6 +63,7 @@ urlpatterns = [
         name="customer_interaction_add",
     ),
     path("customers/<int:customer_id>/timeline/", desk.timeline_more, name="customer_timeline"),
+    path("customers/<int:customer_id>/live/", desk.customer_live, name="customer_live"),
     path(
         "customers/<int:customer_id>/duplicates/",
         merging.duplicates,

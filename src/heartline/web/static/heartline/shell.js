@@ -47,8 +47,47 @@
     return true;
   }
 
+  // A page showing a customer ([data-live-customer="<id>"]) subscribes to it once the socket
+  // is open; when that customer changes elsewhere, the element gets a "customer-changed" event
+  // (its hx-trigger re-fetches the sections it shows). data-live-state says where it stands.
+  function customerElements(id) {
+    var selector = id === undefined ? "[data-live-customer]" : "[data-live-customer='" + id + "']";
+    return Array.prototype.slice.call(document.querySelectorAll(selector));
+  }
+
+  function subscribe(socket) {
+    customerElements().forEach(function (el) {
+      var id = Number(el.getAttribute("data-live-customer"));
+      if (Number.isInteger(id) && id > 0) socket.send(JSON.stringify({ type: "subscribe", customer_id: id }));
+    });
+  }
+
+  function customerMessage(message) {
+    var id = message.customer_id;
+    if (typeof id !== "number" || !Number.isInteger(id)) return;
+    customerElements(id).forEach(function (el) {
+      if (message.type === "subscribed") {
+        // subscribed again after a lost connection: catch up on what happened meanwhile
+        var again = el.hasAttribute("data-live-state");
+        el.setAttribute("data-live-state", "subscribed");
+        if (again && window.htmx) window.htmx.trigger(el, "customer-changed", {});
+      } else if (message.type === "refused") {
+        el.setAttribute("data-live-state", "refused");
+      } else if (window.htmx) {
+        window.htmx.trigger(el, "customer-changed", { event: String(message.type), id: message.id });
+      }
+    });
+  }
+
   function handle(message) {
-    if (!message || typeof message.id !== "string" || !remember(message.id)) return;
+    if (!message) return;
+    if (message.type === "subscribed" || message.type === "refused") return customerMessage(message);
+    if (typeof message.id !== "string") return;
+    if (typeof message.customer_id === "number") {
+      if (remember(message.id + "@" + message.customer_id)) customerMessage(message);
+      return;
+    }
+    if (!remember(message.id)) return;
     var name = String(message.event || "");
     if (window.htmx) {
       if (name === "notification.created") window.htmx.trigger(document.body, "notifications-changed");
@@ -64,12 +103,16 @@
     socket.addEventListener("open", function () {
       delay = 1000;
       document.body.setAttribute("data-live", "open");
+      subscribe(socket);
     });
     socket.addEventListener("message", function (event) {
       try { handle(JSON.parse(event.data)); } catch (e) { /* ignore a malformed frame */ }
     });
     socket.addEventListener("close", function (event) {
       document.body.setAttribute("data-live", "closed");
+      customerElements().forEach(function (el) {
+        if (el.hasAttribute("data-live-state")) el.setAttribute("data-live-state", "offline");
+      });
       if (event.code === 4401 || event.code === 4403) return; // signed out or not allowed
       var wait = Math.min(delay, MAX_DELAY) * (0.5 + Math.random() / 2);
       delay = Math.min(delay * 2, MAX_DELAY);

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from heartline.core.access import requires
 from heartline.customers import services
@@ -158,7 +159,10 @@ def _rows_labelled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             **row,
             "channel_label": channels.get(row["channel"], row["channel"]),
             "direction_label": directions.get(row["direction"], row["direction"]),
-            "staff_name": row.get("staff__display_name") or row.get("staff__username") or "",
+            "staff_name": row.get("staff__display_name")
+            or row.get("staff__username")
+            or row.get("staff")  # "last time" names them so
+            or "",
         }
         for row in rows
     ]
@@ -178,7 +182,8 @@ def _relation_label(relation: dict[str, Any]) -> str:
     return str(RELATION_LABELS.get((relation["kind"], relation["direction"]), relation["kind"]))
 
 
-def _desk_context(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+def _desk_sections(data: dict[str, Any]) -> dict[str, Any]:
+    """The 360 labelled for the desk's sections (the whole page, or the live refresh)."""
     kinds = dict(Identity.Kind.choices)
     idents = [
         {
@@ -194,12 +199,6 @@ def _desk_context(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     last_time = dict(data["last_time"])
     if last_time["last"]:
         last_time["last"] = _rows_labelled([{**last_time["last"], "direction": ""}])[0]
-    customer_id = data["customer"]["id"]
-    last_merge = request.session.get(LAST_MERGE_KEY)
-    if isinstance(last_merge, dict) and last_merge.get("survivor") == customer_id:
-        request.session.pop(LAST_MERGE_KEY)
-    else:
-        last_merge = None
     return {
         **data,
         "identities": idents,
@@ -209,8 +208,16 @@ def _desk_context(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
         "last_time": last_time,
         "recent_interactions": recent,
         "more_cursor": recent[-1] if len(recent) >= RECENT else None,
-        "last_merge": last_merge,
     }
+
+
+def _desk_context(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+    last_merge = request.session.get(LAST_MERGE_KEY)
+    if isinstance(last_merge, dict) and last_merge.get("survivor") == data["customer"]["id"]:
+        request.session.pop(LAST_MERGE_KEY)
+    else:
+        last_merge = None
+    return {**_desk_sections(data), "last_merge": last_merge}
 
 
 def _not_found(request: HttpRequest, customer_id: int) -> HttpResponse:
@@ -237,6 +244,22 @@ def _render_desk(
 @requires("customers.view")
 def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     return _render_desk(request, customer_id)
+
+
+@requires("customers.view")
+@require_GET
+def customer_live(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The desk's changing sections, swapped in out of band when the page hears over its
+    websocket that something happened to this customer elsewhere (a contact, a note, a
+    merge). A customer merged away meanwhile: the page reloads and says where it went."""
+    try:
+        data = customer_360(request.user, customer_id)
+    except Customer.DoesNotExist:
+        if merged_into(request.user, customer_id) is None:
+            raise Http404 from None
+        return HttpResponseClientRefresh()
+    context = {**_desk_sections(data), "oob": True}
+    return render(request, "web/customers/_live.html", context)
 
 
 def _visible(request: HttpRequest, customer_id: int) -> Customer:
