@@ -3,6 +3,7 @@ the deals behind it (for those who may see deals)."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -50,7 +51,7 @@ class DashboardFilters(forms.Form):
 
 class DrillDownFilters(DashboardFilters):
     metric = forms.ChoiceField(
-        choices=[("open", "open"), ("won", "won"), ("lost", "lost")], initial="open"
+        choices=[("open", "open"), ("won", "won"), ("lost", "lost")], required=False
     )
     month = forms.RegexField(regex=r"^(\d{4}-\d{2}|none)$", required=False)
     owner = forms.RegexField(regex=r"^(\d{1,12}|none)$", required=False)
@@ -172,7 +173,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "key": "cycle",
             },
         ],
-        "chart": _chart_data(result),
+        "chart_json": json.dumps(_chart_data(result)),
         "month_headers": [*result.months, _("no date")],
     }
     return render(request, "sales/dashboard.html", context)
@@ -185,8 +186,9 @@ def drilldown(request: HttpRequest) -> HttpResponse:
         return render(request, "sales/drilldown.html", {"form": form}, status=400)
     currency, period, pipeline_id = _filters(form)
     data = form.cleaned_data
+    metric = data.get("metric") or "open"
     deals = fc.deals_behind(
-        data["metric"],
+        metric,
         currency=currency,
         period=period,
         pipeline_id=pipeline_id,
@@ -211,13 +213,11 @@ def drilldown(request: HttpRequest) -> HttpResponse:
         row["weighted_text"] = _money(row["weighted"], currency)
     context = {
         "form": form,
-        "metric": data["metric"],
+        "metric": metric,
         "currency": currency,
         "result": result,
         "amount": _money(result.amount, currency),
         "weighted": _money(result.weighted, currency),
-        "back": reverse("web:sales_dashboard")
-        + "?"
-        + urlencode(_kept(request)),
+        "back": reverse("web:sales_dashboard") + "?" + urlencode(_kept(request)),
     }
     return render(request, "sales/drilldown.html", context)
