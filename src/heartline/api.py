@@ -12,6 +12,7 @@ from heartline.accounts.services import api_token_authenticate
 from heartline.core.api import HeartlineAPI, SessionAuth, SignedInSwagger, TokenAuth
 from heartline.core.routers import audit_router, notifications_router
 from heartline.customers.api import customers_router, duplicates_router, merges_router
+from heartline.sales.api import sales_router
 from heartline.timeline.api import customer_timeline_router, interactions_router
 
 api = HeartlineAPI(
@@ -38,3 +39,4 @@ api.add_router("/customers", customer_timeline_router)
 api.add_router("/merges", merges_router)
 api.add_router("/duplicates", duplicates_router)
 api.add_router("/interactions", interactions_router)
+api.add_router("", sales_router)  # /pipelines, /lost-reasons, /deals

@@ -103,6 +103,8 @@ class Deal(models.Model):
         _("amount"), max_digits=18, decimal_places=4, null=True, blank=True
     )
     currency = models.CharField(_("currency"), max_length=3, default=DEFAULT_CURRENCY)
+    # The lines' unit prices include tax (as consumer prices in China usually do).
+    tax_inclusive = models.BooleanField(_("prices include tax"), default=False)
     expected_close = models.DateField(_("expected close date"), null=True, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -135,7 +137,7 @@ class Deal(models.Model):
         verbose_name = _("deal")
         verbose_name_plural = _("deals")
         indexes = [
-            models.Index(fields=["stage", "status", "rank", "id"], name="deal_board_idx"),
+            models.Index(fields=["stage", "rank", "id"], name="deal_column_idx"),
             models.Index(fields=["customer", "-id"], name="deal_customer_idx"),
             models.Index(fields=["owner", "status", "expected_close"], name="deal_owner_idx"),
             models.Index(fields=["status", "expected_close"], name="deal_forecast_idx"),

@@ -10,11 +10,16 @@ opened counts — and at most :data:`MAX_SUBSCRIPTIONS` customers per connection
 ``{"type": "subscribed" | "refused", "customer_id": n, ...}``; after :data:`MAX_REFUSALS`
 refusals it closes. What a customer group then hears is ``{"type": <event type>, "id":
 <event id>, "customer_id": n}``: ids only, never personal data.
+
+The deal board follows its pipeline the same way, with ``"pipeline_id": n`` in place of
+``"customer_id"`` (group ``pipeline.<n>``, the board's own check: ``deals.view``); every
+answer and event then names ``pipeline_id``. :data:`FOLLOWABLE` lists what a page may follow.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -25,9 +30,12 @@ from django.core.exceptions import PermissionDenied
 from heartline.accounts import twofactor
 from heartline.customers.models import Customer
 from heartline.customers.selectors import customer_for_user
+from heartline.sales.models import Pipeline
+from heartline.sales.selectors import pipeline_for_user
 
 STAFF_GROUP = "staff"
 CUSTOMER_PREFIX = "customer."
+PIPELINE_PREFIX = "pipeline."
 MAX_SUBSCRIPTIONS = 20
 MAX_REFUSALS = 20
 MAX_FRAME = 1000  # characters; a subscription is about 40
@@ -67,6 +75,25 @@ def may_follow(user_id: int, customer_id: int) -> bool:
     return True
 
 
+def may_follow_pipeline(user_id: int, pipeline_id: int) -> bool:
+    """Whether the user may hear about the board of ``pipeline_id`` (the board's own check)."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    try:
+        pipeline_for_user(user, pipeline_id)
+    except (PermissionDenied, Pipeline.DoesNotExist):
+        return False
+    return True
+
+
+# What a page may follow: the key of the id in its message -> (group prefix, permission check).
+FOLLOWABLE: dict[str, tuple[str, Callable[[int, int], bool]]] = {
+    "customer_id": (CUSTOMER_PREFIX, may_follow),
+    "pipeline_id": (PIPELINE_PREFIX, may_follow_pipeline),
+}
+
+
 class NotificationsConsumer(AsyncJsonWebsocketConsumer):
     required_permission = "notifications.view"  # read by the permission-matrix test
 
@@ -79,7 +106,7 @@ class NotificationsConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         self.joined = await database_sync_to_async(_groups_for)(user)
-        self.customers: set[int] = set()
+        self.following: set[str] = set()  # groups joined by subscription
         self.refusals = 0
         if not self.joined:
             await self.close(code=4403)
@@ -89,7 +116,7 @@ class NotificationsConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        groups = [*getattr(self, "joined", []), *map(_group, getattr(self, "customers", ()))]
+        groups = [*getattr(self, "joined", []), *getattr(self, "following", ())]
         for group in groups:
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -106,49 +133,46 @@ class NotificationsConsumer(AsyncJsonWebsocketConsumer):
         await self.receive_json(content)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        """Subscriptions to customers; anything else a client sends is ignored."""
+        """Subscriptions to customers and pipelines; anything else a client sends is ignored."""
         if not isinstance(content, dict) or content.get("type") not in ("subscribe", "unsubscribe"):
             return
-        customer_id = content.get("customer_id")
-        if type(customer_id) is not int or not 0 < customer_id <= MAX_ID:
-            await self._refuse(None, "bad_request")
-        elif content["type"] == "unsubscribe":
-            if customer_id in self.customers:
-                self.customers.discard(customer_id)
-                await self.channel_layer.group_discard(_group(customer_id), self.channel_name)
-            await self.send_json({"type": "unsubscribed", "customer_id": customer_id})
-        elif customer_id in self.customers:
-            await self.send_json({"type": "subscribed", "customer_id": customer_id})
-        elif len(self.customers) >= MAX_SUBSCRIPTIONS:
-            await self._refuse(customer_id, "limit")
-        elif not await database_sync_to_async(may_follow)(self.scope["user"].pk, customer_id):
-            await self._refuse(customer_id, "forbidden")
+        key = "pipeline_id" if "pipeline_id" in content else "customer_id"
+        prefix, allowed = FOLLOWABLE[key]
+        object_id = content.get(key)
+        if type(object_id) is not int or not 0 < object_id <= MAX_ID:
+            await self._refuse(key, None, "bad_request")
+            return
+        group = f"{prefix}{object_id}"
+        if content["type"] == "unsubscribe":
+            if group in self.following:
+                self.following.discard(group)
+                await self.channel_layer.group_discard(group, self.channel_name)
+            await self.send_json({"type": "unsubscribed", key: object_id})
+        elif group in self.following:
+            await self.send_json({"type": "subscribed", key: object_id})
+        elif len(self.following) >= MAX_SUBSCRIPTIONS:
+            await self._refuse(key, object_id, "limit")
+        elif not await database_sync_to_async(allowed)(self.scope["user"].pk, object_id):
+            await self._refuse(key, object_id, "forbidden")
         else:
-            self.customers.add(customer_id)
-            await self.channel_layer.group_add(_group(customer_id), self.channel_name)
-            await self.send_json({"type": "subscribed", "customer_id": customer_id})
+            self.following.add(group)
+            await self.channel_layer.group_add(group, self.channel_name)
+            await self.send_json({"type": "subscribed", key: object_id})
 
-    async def _refuse(self, customer_id: int | None, reason: str) -> None:
+    async def _refuse(self, key: str, object_id: int | None, reason: str) -> None:
         self.refusals += 1
-        await self.send_json({"type": "refused", "customer_id": customer_id, "reason": reason})
+        await self.send_json({"type": "refused", key: object_id, "reason": reason})
         if self.refusals >= MAX_REFUSALS:
             await self.close(code=CLOSE_TOO_MANY_REFUSALS)
 
     async def heartline_event(self, message: dict[str, Any]) -> None:
         event, event_id = str(message["event"]), str(message["id"])
         group = str(message.get("group", ""))
-        if group.startswith(CUSTOMER_PREFIX):
-            customer_id = _customer_of(group)
-            if customer_id in self.customers:  # not one just unsubscribed, still in flight
-                await self.send_json({"type": event, "id": event_id, "customer_id": customer_id})
-            return
+        for key, (prefix, _check) in FOLLOWABLE.items():
+            if group.startswith(prefix):
+                suffix = group.removeprefix(prefix)
+                # not a group just unsubscribed, its event still in flight
+                if group in self.following and suffix.isdigit():
+                    await self.send_json({"type": event, "id": event_id, key: int(suffix)})
+                return
         await self.send_json({"event": event, "id": event_id})
-
-
-def _group(customer_id: int) -> str:
-    return f"{CUSTOMER_PREFIX}{customer_id}"
-
-
-def _customer_of(group: str) -> int | None:
-    suffix = group.removeprefix(CUSTOMER_PREFIX)
-    return int(suffix) if suffix.isdigit() else None
