@@ -22,6 +22,8 @@ def test_openapi_document(client):
         f"{method.upper()} {path}" for path, ops in schema["paths"].items() for method in ops
     ) == [
         "DELETE /api/v1/tokens/{token_id}",
+        "GET /api/v1/activities",
+        "GET /api/v1/activities/{activity_id}",
         "GET /api/v1/audit",
         "GET /api/v1/customers/lookup",
         "GET /api/v1/customers/search",
@@ -40,8 +42,12 @@ def test_openapi_document(client):
         "GET /api/v1/pipelines/{pipeline_id}",
         "GET /api/v1/staff",
         "GET /api/v1/tokens",
+        "PATCH /api/v1/activities/{activity_id}",
         "PATCH /api/v1/customers/{customer_id}",
         "PATCH /api/v1/deals/{deal_id}",
+        "POST /api/v1/activities",
+        "POST /api/v1/activities/{activity_id}/cancel",
+        "POST /api/v1/activities/{activity_id}/complete",
         "POST /api/v1/customers",
         "POST /api/v1/customers/{customer_id}/addresses",
         "POST /api/v1/customers/{customer_id}/consent",

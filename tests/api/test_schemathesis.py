@@ -71,6 +71,9 @@ SEMANTIC_RULES = {
     ("POST", "/api/v1/customers/{customer_id}/merge"),
     ("POST", "/api/v1/merges/{merge_id}/undo"),
     ("POST", "/api/v1/interactions"),
+    ("POST", "/api/v1/activities"),  # a date between 2000 and 2100, a link needs type and id
+    ("PATCH", "/api/v1/activities/{activity_id}"),
+    ("POST", "/api/v1/activities/{activity_id}/complete"),  # done now or before, follow-up later
 }
 
 

@@ -19,7 +19,8 @@ from tests.worker.conftest import T0
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-JOB_PATHS = sorted(job.task_path for job in schedule.JOBS)
+HOURLY = [job for job in schedule.JOBS if job.interval_seconds == 3600]
+JOB_PATHS = sorted(job.task_path for job in HOURLY)
 
 
 def test_two_ticks_in_one_slot_enqueue_once_and_the_next_slot_again():
@@ -27,17 +28,28 @@ def test_two_ticks_in_one_slot_enqueue_once_and_the_next_slot_again():
         ("prune_events", 3600),
         ("prune_task_results", 3600),
         ("scan_duplicates", 3600),  # registered by the customers app
+        ("activity_reminders", 60),  # registered by the activities app
     ]
     first_worker: dict[str, datetime.datetime] = {}
     second_worker: dict[str, datetime.datetime] = {}
-    assert schedule.tick(now=T0 + datetime.timedelta(minutes=5), seen=first_worker) == 3
-    assert schedule.tick(now=T0 + datetime.timedelta(minutes=59), seen=second_worker) == 0
-    assert schedule.tick(now=T0 + datetime.timedelta(minutes=30), seen=first_worker) == 0
+    assert (
+        schedule.tick(now=T0 + datetime.timedelta(minutes=5), seen=first_worker, jobs=HOURLY) == 3
+    )
+    assert (
+        schedule.tick(now=T0 + datetime.timedelta(minutes=59), seen=second_worker, jobs=HOURLY) == 0
+    )
+    assert (
+        schedule.tick(now=T0 + datetime.timedelta(minutes=30), seen=first_worker, jobs=HOURLY) == 0
+    )
     assert sorted(DBTaskResult.objects.values_list("task_path", flat=True)) == JOB_PATHS
     assert ScheduledRun.objects.filter(slot=T0).count() == 3
 
-    assert schedule.tick(now=T0 + datetime.timedelta(minutes=61), seen=second_worker) == 3
-    assert schedule.tick(now=T0 + datetime.timedelta(minutes=62), seen=first_worker) == 0
+    assert (
+        schedule.tick(now=T0 + datetime.timedelta(minutes=61), seen=second_worker, jobs=HOURLY) == 3
+    )
+    assert (
+        schedule.tick(now=T0 + datetime.timedelta(minutes=62), seen=first_worker, jobs=HOURLY) == 0
+    )
     assert DBTaskResult.objects.count() == 6
     runs = ScheduledRun.objects.filter(job="prune_events").order_by("slot")
     assert [r.slot for r in runs] == [T0, T0 + datetime.timedelta(hours=1)]

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from heartline.worker import selectors
+from heartline.worker import schedule, selectors
 from heartline.worker.models import WorkerHeartbeat
 from tests.worker import tasks_for_tests
 
@@ -77,7 +77,8 @@ def test_the_page_shows_exact_counts(activity, staff_by_role, client_for):
     failure = f'<tr data-task="{activity.id}"><td><code>tests.worker.tasks_for_tests.always_fail'
     assert failure in html
     assert "<td>1</td><td><code>tests.worker.tasks_for_tests.Boom</code></td>" in html
-    assert html.count('<tr data-job="') == 3  # two prune jobs and the duplicate scan
+    # two prune jobs, the duplicate scan, and those later apps register (activity reminders…)
+    assert html.count('<tr data-job="') == len(schedule.JOBS)
     assert 'data-nav="tasks"' in html
 
 

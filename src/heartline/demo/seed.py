@@ -11,6 +11,7 @@ from heartline.accounts import services as accounts
 from heartline.accounts.models import Team, User
 from heartline.core.notifications import notification_create
 from heartline.core.permissions import Role
+from heartline.demo.activities import seed_activities
 from heartline.demo.people import person
 
 DEMO_PASSWORD = "heartline-demo"  # noqa: S105 — printed by `make run`; demo data only
@@ -70,4 +71,5 @@ def seed_demo(*, seed: int = 1, extra_agents: int = 8) -> SeedReport:
     manager = User.objects.filter(username="manager").first()
     if manager is not None:
         Team.objects.filter(pk=teams[0].pk, manager__isnull=True).update(manager=manager)
+    seed_activities()
     return report

@@ -21,6 +21,7 @@ class NavItem:
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("home", _("Home"), "web:home", "dashboard.view"),
     NavItem("customers", _("Customers"), "web:customers", "customers.view"),
+    NavItem("my_day", _("My day"), "web:my_day", "activities.manage"),
     NavItem("duplicates", _("Duplicates"), "web:customer_duplicate_pairs", "customers.merge"),
     NavItem("tasks", _("Tasks"), "web:tasks", "tasks.view"),
     NavItem("staff", _("Staff"), "web:staff", "staff.view"),
