@@ -188,6 +188,25 @@ def consent_state(customer_id: int) -> dict[str, dict[str, Any]]:
     return state
 
 
+CONSENT_HISTORY_SHOWN = 50
+CONSENT_HISTORY_FIELDS = (
+    "id",
+    "purpose",
+    "granted",
+    "source",
+    "evidence",
+    "at",
+    "recorded_by__username",
+)
+
+
+def consent_history(user: Any, customer_id: int) -> list[dict[str, Any]]:
+    """The consent ledger of a customer, newest first (the latest rows, one indexed query)."""
+    _require_view(user)
+    rows = ConsentEvent.objects.filter(customer_id=customer_id).order_by("-id")
+    return [dict(row) for row in rows.values(*CONSENT_HISTORY_FIELDS)[:CONSENT_HISTORY_SHOWN]]
+
+
 def duplicate_pairs_for_user(user: Any) -> QuerySet[DuplicatePair]:
     """Pairs the periodic scan found, not dismissed, both customers still live."""
     _require_view(user)

@@ -13,7 +13,14 @@ from heartline.web.views import (
 )
 from heartline.web.views.activities import urls as activity_urls
 from heartline.web.views.catalogue import urls as catalogue_urls
-from heartline.web.views.customers import desk, duplicate_pairs, merging, transfer
+from heartline.web.views.customers import (
+    contacts,
+    desk,
+    duplicate_pairs,
+    merging,
+    profile,
+    transfer,
+)
 from heartline.web.views.leads import urls as lead_urls
 from heartline.web.views.orders import urls as order_urls
 from heartline.web.views.sales import urls as sales_urls
@@ -63,6 +70,52 @@ urlpatterns = [
         name="customer_interaction_add",
     ),
     path("customers/<int:customer_id>/timeline/", desk.timeline_more, name="customer_timeline"),
+    # The desk's inline editors (views/customers/profile.py, contacts.py): GET opens, POST writes.
+    path("customers/<int:customer_id>/profile/", profile.profile_edit, name="customer_profile"),
+    path(
+        "customers/<int:customer_id>/preferences/",
+        profile.preferences_edit,
+        name="customer_preferences",
+    ),
+    path("customers/<int:customer_id>/consent/", profile.consent_record, name="customer_consent"),
+    path("customers/<int:customer_id>/moments/", profile.moment_add, name="customer_moments"),
+    path(
+        "customers/<int:customer_id>/moments/<int:moment_id>/remove/",
+        profile.moment_remove,
+        name="customer_moment_remove",
+    ),
+    path(
+        "customers/<int:customer_id>/identities/", contacts.identity_add, name="customer_identities"
+    ),
+    path(
+        "customers/<int:customer_id>/identities/<int:identity_id>/remove/",
+        contacts.identity_remove,
+        name="customer_identity_remove",
+    ),
+    path("customers/<int:customer_id>/addresses/", contacts.address_add, name="customer_addresses"),
+    path(
+        "customers/<int:customer_id>/addresses/<int:address_id>/",
+        contacts.address_edit,
+        name="customer_address_edit",
+    ),
+    path(
+        "customers/<int:customer_id>/addresses/<int:address_id>/remove/",
+        contacts.address_remove,
+        name="customer_address_remove",
+    ),
+    path(
+        "customers/<int:customer_id>/relations/", contacts.relation_add, name="customer_relations"
+    ),
+    path(
+        "customers/<int:customer_id>/relations/candidates/",
+        contacts.relation_candidates,
+        name="customer_relation_candidates",
+    ),
+    path(
+        "customers/<int:customer_id>/relations/<int:relation_id>/remove/",
+        contacts.relation_remove,
+        name="customer_relation_remove",
+    ),
     path("customers/<int:customer_id>/live/", desk.customer_live, name="customer_live"),
     path(
         "customers/<int:customer_id>/duplicates/",

@@ -140,3 +140,20 @@
     }
   });
 })();
+
+// A section of the customer page ([data-section]) whose inline editor is open ([data-editing]),
+// or that waits for an answer of its own (.htmx-request inside), stays as it is, with whatever
+// is being typed, when a live refresh swaps the sections around it: its twin in the fresh
+// content is marked hx-preserve, so htmx keeps the element on the page in its place.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var fragment = event.detail.fragment;
+    if (!fragment || !fragment.querySelector) return;
+    document.querySelectorAll("[data-section][id]").forEach(function (shown) {
+      if (!shown.hasAttribute("data-editing") && !shown.querySelector(".htmx-request")) return;
+      var fresh = fragment.querySelector("#" + CSS.escape(shown.id));
+      if (fresh) fresh.setAttribute("hx-preserve", "true");
+    });
+  });
+})();

@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
@@ -20,7 +19,7 @@ from heartline.core.access import requires
 from heartline.customers import services
 from heartline.customers.duplicates import Candidate, candidates_for_new
 from heartline.customers.identities import display_phone
-from heartline.customers.models import ConsentEvent, Customer, Identity, Moment
+from heartline.customers.models import Customer, Moment
 from heartline.customers.selectors import (
     customer_for_user,
     customer_search,
@@ -39,6 +38,7 @@ from heartline.web.forms_customers import (
     NoteForm,
     TimelineCursorForm,
 )
+from heartline.web.views.customers.sections import details_context, history_context
 from heartline.web.views.staff import attach_errors
 
 LAST_MERGE_KEY = "heartline_last_merge"
@@ -145,13 +145,6 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     return render(request, "web/customers/form.html", context, status=status)
 
 
-def _consent_rows(consent: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {"purpose": value, "label": label, **consent.get(value, {"granted": None})}
-        for value, label in ConsentEvent.Purpose.choices
-    ]
-
-
 def _rows_labelled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     channels, directions = dict(Interaction.Channel.choices), dict(Interaction.Direction.choices)
     return [
@@ -168,43 +161,16 @@ def _rows_labelled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-RELATION_LABELS = {
-    ("household", "out"): _lazy("household member"),
-    ("household", "in"): _lazy("household member"),
-    ("employer", "out"): _lazy("employer"),
-    ("employer", "in"): _lazy("employee"),
-    ("referred_by", "out"): _lazy("referred this customer"),
-    ("referred_by", "in"): _lazy("was referred by this customer"),
-}
-
-
-def _relation_label(relation: dict[str, Any]) -> str:
-    return str(RELATION_LABELS.get((relation["kind"], relation["direction"]), relation["kind"]))
-
-
-def _desk_sections(data: dict[str, Any]) -> dict[str, Any]:
+def _desk_sections(user: Any, data: dict[str, Any]) -> dict[str, Any]:
     """The 360 labelled for the desk's sections (the whole page, or the live refresh)."""
-    kinds = dict(Identity.Kind.choices)
-    idents = [
-        {
-            **i,
-            "kind_label": kinds.get(i["kind"], i["kind"]),
-            "shown": display_phone(i["value"]) if i["kind"] == "phone" else i["value"],
-        }
-        for i in data["identities"]
-    ]
-    moment_kinds = dict(Moment.Kind.choices)
-    moments = [{**m, "kind_label": moment_kinds.get(m["kind"], m["kind"])} for m in data["moments"]]
     recent = _rows_labelled(data["recent_interactions"])
     last_time = dict(data["last_time"])
     if last_time["last"]:
         last_time["last"] = _rows_labelled([{**last_time["last"], "direction": ""}])[0]
     return {
         **data,
-        "identities": idents,
-        "moments": moments,
-        "consent_rows": _consent_rows(data["consent"]),
-        "relations": [{**r, "label": _relation_label(r)} for r in data["relations"]],
+        **details_context(data),  # identities, moments, addresses, relations, consent, …
+        **history_context(user, data["customer"]["id"]),
         "last_time": last_time,
         "recent_interactions": recent,
         "more_cursor": recent[-1] if len(recent) >= RECENT else None,
@@ -217,7 +183,7 @@ def _desk_context(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
         request.session.pop(LAST_MERGE_KEY)
     else:
         last_merge = None
-    return {**_desk_sections(data), "last_merge": last_merge}
+    return {**_desk_sections(request.user, data), "last_merge": last_merge}
 
 
 def _not_found(request: HttpRequest, customer_id: int) -> HttpResponse:
@@ -258,7 +224,7 @@ def customer_live(request: HttpRequest, customer_id: int) -> HttpResponse:
         if merged_into(request.user, customer_id) is None:
             raise Http404 from None
         return HttpResponseClientRefresh()
-    context = {**_desk_sections(data), "oob": True}
+    context = {**_desk_sections(request.user, data), "oob": True}
     return render(request, "web/customers/_live.html", context)
 
 
