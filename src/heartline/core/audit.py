@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import models
 
-from heartline.core import context
+from heartline.core import bulk, context
 from heartline.core.models import AuditEntry
 
 REDACTED = "[redacted]"
@@ -88,19 +88,27 @@ def record_many(
     """One audit entry per object, written with one INSERT (bulk writes)."""
     ctx = context.current()
     who = _actor_fields(actor)
-    AuditEntry.objects.bulk_create(
-        AuditEntry(
-            **who,
-            channel=ctx.channel,
-            action=action,
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
-            object_label=str(obj)[:200],
-            changes=_plain(change),
-            request_id=ctx.request_id,
-            ip=ctx.ip,
-        )
-        for obj, change in zip(objects, changes, strict=True)
+    same = {
+        "actor_id": who["actor"].pk if who["actor"] is not None else None,
+        "actor_label": who["actor_label"],
+        "channel": ctx.channel,
+        "action": action,
+        "request_id": ctx.request_id,
+        "ip": ctx.ip,
+    }
+    bulk.insert(
+        AuditEntry,
+        [
+            {
+                **same,
+                "object_type": obj._meta.label_lower,
+                "object_id": str(obj.pk),
+                "object_label": str(obj)[:200],
+                "changes": _plain(change),
+            }
+            for obj, change in zip(objects, changes, strict=True)
+        ],
+        returning=False,
     )
 
 

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -22,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict
 
-from heartline.core import live
+from heartline.core import bulk, live
 from heartline.core.models import OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -84,27 +85,69 @@ def publish(event: DomainEvent) -> OutboxEvent:
 
 
 def publish_many(events: list[DomainEvent]) -> list[OutboxEvent]:
-    """:func:`publish` for a batch: one INSERT for the rows, one enqueue per subscriber."""
+    """:func:`publish` for a batch: one INSERT for the outbox rows, one for their tasks."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("publish_many() must be called inside the writing transaction")
     now = timezone.now()
-    rows = OutboxEvent.objects.bulk_create(
-        OutboxEvent(
-            type=e.type,
-            payload=e.model_dump(mode="json"),
-            groups=e.live_groups(),
-            pushed_at=None if e.live_groups() else now,
+    values = []
+    for e in events:
+        groups = e.live_groups()
+        values.append(
+            {
+                "uuid": uuid.uuid4(),
+                "type": e.type,
+                "payload": e.model_dump(mode="json"),
+                "groups": groups,
+                "pushed_at": None if groups else now,
+            }
         )
-        for e in events
+    rows = bulk.insert(OutboxEvent, values)
+    _enqueue_deliveries(
+        [
+            (str(row.uuid), handler_path)
+            for row in rows
+            for handler_path in SUBSCRIBERS.get(row.type, [])
+        ]
     )
-    from heartline.core.tasks import deliver_to_subscriber
-
-    for row in rows:
-        for handler_path in SUBSCRIBERS.get(row.type, []):
-            deliver_to_subscriber.enqueue(str(row.uuid), handler_path)
     if any(row.groups for row in rows):
         transaction.on_commit(live.nudge)
     return rows
+
+
+def _enqueue_deliveries(deliveries: list[tuple[str, str]]) -> None:
+    """``deliver_to_subscriber.enqueue(uuid, handler)`` for each pair. On the database task
+    backend the task rows are written with one INSERT, as its ``enqueue`` would write them."""
+    from django_tasks_db.backend import DatabaseBackend
+
+    from heartline.core.tasks import deliver_to_subscriber as task
+
+    if not deliveries:
+        return
+    backend = task.get_backend()
+    if type(backend) is not DatabaseBackend or backend.options.get("id_function"):
+        for args in deliveries:
+            task.enqueue(*args)
+        return
+    from django_tasks_db.compat import normalize_json, task_enqueued
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    backend.validate_task(task)
+    same = {
+        "priority": task.priority,
+        "task_path": task.module_path,
+        "queue_name": task.queue_name,
+        "run_after": task.run_after or get_date_max(),  # what its pre_save handler sets
+        "backend_name": backend.alias,
+    }
+    rows = bulk.insert(
+        DBTaskResult,
+        [
+            {**same, "args_kwargs": normalize_json({"args": list(a), "kwargs": {}})}
+            for a in deliveries
+        ],
+    )
+    for row in rows:
+        task_enqueued.send(type(backend), task_result=row.task_result)
 
 
 def handler(path: str) -> Callable[[DomainEvent], None]:

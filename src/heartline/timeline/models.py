@@ -30,7 +30,11 @@ class Interaction(models.Model):
         OUTBOUND = "out", _("Outbound")
         INTERNAL = "internal", _("Internal")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
+    # No index of its own: interaction_timeline_idx starts with customer_id and serves every
+    # look-up by customer (the 360, merges, deletes); a second one only slows every insert.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="interactions", db_index=False
+    )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices)
     occurred_at = models.DateTimeField(_("when"))
@@ -45,11 +49,22 @@ class Interaction(models.Model):
     follow_up = models.CharField(_("promised follow-up"), max_length=300, blank=True)
     follow_up_due = models.DateField(_("follow-up due"), null=True, blank=True)
     # A later row may close an earlier follow-up or correct an earlier row; nothing is edited.
+    # Almost always empty: indexed only where set (interaction_closes_idx, …_corrects_idx).
     closes = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="closed_by"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="closed_by",
+        db_index=False,
     )
     corrects = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="corrected_by"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="corrected_by",
+        db_index=False,
     )
     link_type = models.CharField(max_length=32, blank=True)  # ticket, order, deal, call…
     link_id = models.CharField(max_length=64, blank=True)
@@ -63,6 +78,17 @@ class Interaction(models.Model):
         indexes = [
             models.Index(
                 fields=["customer", "-occurred_at", "-id"], name="interaction_timeline_idx"
+            ),
+            # "Is this row closed?" (the 360's open follow-ups) and ON DELETE SET NULL.
+            models.Index(
+                fields=["closes"],
+                name="interaction_closes_idx",
+                condition=models.Q(closes__isnull=False),
+            ),
+            models.Index(
+                fields=["corrects"],
+                name="interaction_corrects_idx",
+                condition=models.Q(corrects__isnull=False),
             ),
         ]
         constraints = [

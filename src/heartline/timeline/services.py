@@ -18,15 +18,17 @@ from heartline.timeline.events import InteractionRecorded
 from heartline.timeline.models import Interaction
 
 MAX_FUTURE = datetime.timedelta(minutes=5)
+_CHANNELS = frozenset(Interaction.Channel.values)  # built once: a batch validates thousands
+_DIRECTIONS = frozenset(Interaction.Direction.values)
 
 
 def validate(
     *, channel: str, direction: str, occurred_at: datetime.datetime, summary: str, topic: str
 ) -> None:
     errors: dict[str, list[str]] = {}
-    if channel not in Interaction.Channel.values:
+    if channel not in _CHANNELS:
         errors["channel"] = [_("Unknown channel %(c)s.") % {"c": channel}]
-    if direction not in Interaction.Direction.values:
+    if direction not in _DIRECTIONS:
         errors["direction"] = [_("Direction is in, out or internal.")]
     if timezone.is_naive(occurred_at):
         errors["occurred_at"] = [_("Give the time with its time zone.")]
