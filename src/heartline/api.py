@@ -10,6 +10,7 @@ from __future__ import annotations
 from heartline.accounts.api import me_router, staff_router, tokens_router
 from heartline.accounts.services import api_token_authenticate
 from heartline.activities.api import activities_router
+from heartline.catalogue.api import price_lists_router, products_router
 from heartline.core.api import HeartlineAPI, SessionAuth, SignedInSwagger, TokenAuth
 from heartline.core.routers import audit_router, notifications_router
 from heartline.customers.api import customers_router, duplicates_router, merges_router
@@ -40,5 +41,7 @@ api.add_router("/customers", customer_timeline_router)
 api.add_router("/merges", merges_router)
 api.add_router("/duplicates", duplicates_router)
 api.add_router("/interactions", interactions_router)
+api.add_router("/products", products_router)
+api.add_router("/price-lists", price_lists_router)
 api.add_router("/activities", activities_router)
 api.add_router("", sales_router)  # /pipelines, /lost-reasons, /deals

@@ -332,3 +332,5 @@ METRICS_TOKEN = env("METRICS_TOKEN")
 # /readyz fails when no task worker has sent a heartbeat within this many seconds.
 READY_WORKER_SECONDS = int(env("READY_WORKER_SECONDS", "60"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("MAX_REQUEST_BYTES", str(2 * 1024 * 1024)))
+# Largest product image accepted for upload (it is decoded and re-encoded before it is stored).
+CATALOGUE_IMAGE_MAX_BYTES = int(env("MAX_IMAGE_BYTES", str(5 * 1024 * 1024)))

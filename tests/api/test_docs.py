@@ -21,6 +21,7 @@ def test_openapi_document(client):
     assert sorted(
         f"{method.upper()} {path}" for path, ops in schema["paths"].items() for method in ops
     ) == [
+        "DELETE /api/v1/price-lists/{price_list_id}/items/{item_id}",
         "DELETE /api/v1/tokens/{token_id}",
         "GET /api/v1/activities",
         "GET /api/v1/activities/{activity_id}",
@@ -40,11 +41,20 @@ def test_openapi_document(client):
         "GET /api/v1/notifications",
         "GET /api/v1/pipelines",
         "GET /api/v1/pipelines/{pipeline_id}",
+        "GET /api/v1/price-lists",
+        "GET /api/v1/price-lists/{price_list_id}",
+        "GET /api/v1/price-lists/{price_list_id}/items",
+        "GET /api/v1/products",
+        "GET /api/v1/products/categories",
+        "GET /api/v1/products/{product_id}",
+        "GET /api/v1/products/{product_id}/price",
         "GET /api/v1/staff",
         "GET /api/v1/tokens",
         "PATCH /api/v1/activities/{activity_id}",
         "PATCH /api/v1/customers/{customer_id}",
         "PATCH /api/v1/deals/{deal_id}",
+        "PATCH /api/v1/price-lists/{price_list_id}",
+        "PATCH /api/v1/products/{product_id}",
         "POST /api/v1/activities",
         "POST /api/v1/activities/{activity_id}/cancel",
         "POST /api/v1/activities/{activity_id}/complete",
@@ -59,6 +69,9 @@ def test_openapi_document(client):
         "POST /api/v1/interactions",
         "POST /api/v1/merges/{merge_id}/undo",
         "POST /api/v1/notifications/read",
+        "POST /api/v1/price-lists",
+        "POST /api/v1/price-lists/{price_list_id}/items",
+        "POST /api/v1/products",
         "POST /api/v1/tokens",
     ]
 

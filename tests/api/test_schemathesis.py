@@ -71,6 +71,10 @@ SEMANTIC_RULES = {
     ("POST", "/api/v1/customers/{customer_id}/merge"),
     ("POST", "/api/v1/merges/{merge_id}/undo"),
     ("POST", "/api/v1/interactions"),
+    ("POST", "/api/v1/products"),  # a name in English or Chinese that is not blank
+    ("PATCH", "/api/v1/products/{product_id}"),  # the same
+    ("POST", "/api/v1/price-lists"),  # a name that is not blank, valid_until >= valid_from
+    ("PATCH", "/api/v1/price-lists/{price_list_id}"),  # the same; currency fixed once priced
     ("POST", "/api/v1/activities"),  # a date between 2000 and 2100, a link needs type and id
     ("PATCH", "/api/v1/activities/{activity_id}"),
     ("POST", "/api/v1/activities/{activity_id}/complete"),  # done now or before, follow-up later

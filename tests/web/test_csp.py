@@ -22,6 +22,9 @@ POST_ONLY_OR_REDIRECT = {
     "customer_import_run",
     "customer_import_cancel",
     "customer_export",
+    # catalogue: new categories and price lists are created from the forms on their lists
+    "catalogue_category_create",
+    "catalogue_price_list_create",
 }
 
 

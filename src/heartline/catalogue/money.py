@@ -26,11 +26,12 @@ def currencies() -> frozenset[str]:
 
 def currency_code(value: str) -> str:
     """``value`` as an upper-case ISO 4217 code, or a ValidationError a person can act on."""
-    code = (value or "").strip().upper()
+    text = value if isinstance(value, str) else ""
+    code = text.strip().upper()
     if code not in currencies():
         raise ValidationError(
             _("%(code)s is not an ISO 4217 currency code (for example CNY, USD, EUR).")
-            % {"code": value[:10]},
+            % {"code": text[:10] or "—"},
             code="currency",
         )
     return code
@@ -72,6 +73,21 @@ def to_minor(amount: Decimal, currency: str) -> int:
 
 def from_minor(units: int, currency: str) -> Decimal:
     return Decimal(units).scaleb(-minor_digits(currency)).quantize(minor_unit(currency))
+
+
+def plain(value: Decimal) -> str:
+    """``value`` written out without an exponent: ``10`` (not ``1E+1``), ``0.125``."""
+    text = f"{value.normalize():f}"
+    return "0" if text in ("-0", "0") else text
+
+
+def price_text(amount: Decimal, currency: str) -> str:
+    """A unit price as text: at least the currency's minor digits (``33.30``), more only when
+    the price has them (``0.0125``)."""
+    rounded = round_money(amount, currency)
+    if rounded == amount:
+        return f"{rounded:f}"
+    return plain(amount)
 
 
 def format_money(amount: Decimal, currency: str, locale: str = "en") -> str:

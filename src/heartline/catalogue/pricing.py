@@ -15,12 +15,13 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from heartline.catalogue.models import PriceList, PriceListItem, Product
-from heartline.catalogue.money import DEFAULT_CURRENCY, currency_code, to_decimal
+from heartline.catalogue.money import DEFAULT_CURRENCY, currency_code, plain, to_decimal
 
 
 class NoPrice(LookupError):
@@ -81,11 +82,18 @@ def price_for(
     context: PriceContext | None = None,
     price_list: PriceList | None = None,
 ) -> Price:
-    """The unit price of ``quantity`` of ``product``; raises :class:`NoPrice` when none."""
+    """The unit price of ``quantity`` of ``product``; raises :class:`NoPrice` when none.
+
+    An inactive product has no price; a quantity of zero or less is a ValidationError.
+    """
     context = context or PriceContext()
     quantity = to_decimal(quantity)
+    if quantity <= 0:
+        raise ValidationError({"quantity": [_("The quantity must be more than zero.")]})
     currency = currency_code(currency)
     on = context.on or timezone.localdate()
+    if not product.active:
+        raise NoPrice(_("%(product)s is no longer sold.") % {"product": product.sku})
     items = PriceListItem.objects.filter(product=product, min_quantity__lte=quantity)
     if price_list is not None:
         items = items.filter(price_list=price_list)
@@ -103,7 +111,7 @@ def price_for(
         )
     reason = _("List price from %(list)s") % {"list": item.price_list.name}
     if item.min_quantity > 1:
-        reason += " " + _("(from %(qty)s)") % {"qty": item.min_quantity.normalize()}
+        reason += " " + _("(from %(qty)s)") % {"qty": plain(item.min_quantity)}
     price = Price(
         product_id=product.pk,
         currency=item.price_list.currency,

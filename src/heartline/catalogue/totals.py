@@ -25,9 +25,17 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from heartline.catalogue.money import ZERO, from_minor, round_money, to_decimal, to_minor
+from heartline.catalogue.money import (
+    ZERO,
+    currency_code,
+    from_minor,
+    round_money,
+    to_decimal,
+    to_minor,
+)
 
 HUNDRED = Decimal(100)
+LIMIT = Decimal(10) ** 15  # amounts stay far inside Decimal's 28 digits: exact, never rounded
 
 
 @dataclass(frozen=True)
@@ -60,20 +68,31 @@ class Totals:
     tax_by_rate: dict[Decimal, Decimal] = field(default_factory=dict)
 
 
-def _check_line(index: int, line: LineInput) -> None:
+def _clean_line(index: int, line: LineInput) -> LineInput:
+    """``line`` with exact Decimals (floats refused), or a ValidationError naming the line."""
+    clean = LineInput(
+        quantity=to_decimal(line.quantity),
+        unit_price=to_decimal(line.unit_price),
+        tax_rate=to_decimal(line.tax_rate),
+        discount_percent=to_decimal(line.discount_percent),
+        discount_amount=to_decimal(line.discount_amount),
+    )
     problems = []
-    if line.quantity <= 0:
+    if clean.quantity <= 0:
         problems.append(_("The quantity must be more than zero."))
-    if line.unit_price < 0:
+    if clean.unit_price < 0:
         problems.append(_("The unit price must not be negative."))
-    if not ZERO <= line.tax_rate < 1:
+    if not ZERO <= clean.tax_rate < 1:
         problems.append(_("The tax rate must be between 0 and 1 (0.13 for 13 %)."))
-    if not ZERO <= line.discount_percent <= HUNDRED:
+    if not ZERO <= clean.discount_percent <= HUNDRED:
         problems.append(_("A discount percentage must be between 0 and 100."))
-    if line.discount_amount < 0:
+    if clean.discount_amount < 0:
         problems.append(_("A discount must not be negative."))
+    if clean.quantity * clean.unit_price >= LIMIT or clean.discount_amount >= LIMIT:
+        problems.append(_("The line's amount is too large."))
     if problems:
         raise ValidationError({f"lines[{index}]": problems})
+    return clean
 
 
 def _share(total_units: int, weights: Sequence[int]) -> list[int]:
@@ -102,16 +121,19 @@ def compute_totals(
     The document discount (a percentage, then an absolute amount) applies to the lines'
     amounts after their own discounts. With ``tax_inclusive`` the unit prices include tax.
     """
+    currency = currency_code(currency)
     discount_percent = to_decimal(discount_percent)
     discount_amount = to_decimal(discount_amount)
     if not ZERO <= discount_percent <= HUNDRED:
         raise ValidationError({"discount_percent": [_("Must be between 0 and 100.")]})
-    if discount_amount < 0:
-        raise ValidationError({"discount_amount": [_("A discount must not be negative.")]})
+    if not ZERO <= discount_amount < LIMIT:
+        raise ValidationError(
+            {"discount_amount": [_("A discount must not be negative or too large.")]}
+        )
+    lines = [_clean_line(index, line) for index, line in enumerate(lines)]
     gross_units: list[int] = []
     after_line: list[int] = []
     for index, line in enumerate(lines):
-        _check_line(index, line)
         gross = to_minor(round_money(line.quantity * line.unit_price, currency), currency)
         off = to_minor(
             round_money(from_minor(gross, currency) * line.discount_percent / HUNDRED, currency),

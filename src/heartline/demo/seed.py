@@ -12,6 +12,7 @@ from heartline.accounts.models import Team, User
 from heartline.core.notifications import notification_create
 from heartline.core.permissions import Role
 from heartline.demo.activities import seed_activities
+from heartline.demo.catalogue import seed_catalogue
 from heartline.demo.people import person
 
 DEMO_PASSWORD = "heartline-demo"  # noqa: S105 — printed by `make run`; demo data only
@@ -71,5 +72,6 @@ def seed_demo(*, seed: int = 1, extra_agents: int = 8) -> SeedReport:
     manager = User.objects.filter(username="manager").first()
     if manager is not None:
         Team.objects.filter(pk=teams[0].pk, manager__isnull=True).update(manager=manager)
+    seed_catalogue()  # before the deals, quotes and orders that price its products
     seed_activities()
     return report

@@ -23,6 +23,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("customers", _("Customers"), "web:customers", "customers.view"),
     NavItem("my_day", _("My day"), "web:my_day", "activities.manage"),
     NavItem("duplicates", _("Duplicates"), "web:customer_duplicate_pairs", "customers.merge"),
+    NavItem("catalogue", _("Catalogue"), "web:catalogue", "catalogue.view"),
     NavItem("tasks", _("Tasks"), "web:tasks", "tasks.view"),
     NavItem("staff", _("Staff"), "web:staff", "staff.view"),
     NavItem("audit", _("Audit trail"), "web:audit", "audit.view"),
