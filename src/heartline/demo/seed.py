@@ -14,6 +14,7 @@ from heartline.core.permissions import Role
 from heartline.demo.activities import seed_activities
 from heartline.demo.catalogue import seed_catalogue
 from heartline.demo.people import person
+from heartline.demo.sales import seed_sales
 
 DEMO_PASSWORD = "heartline-demo"  # noqa: S105 — printed by `make run`; demo data only
 TEAMS = (
@@ -73,5 +74,6 @@ def seed_demo(*, seed: int = 1, extra_agents: int = 8) -> SeedReport:
     if manager is not None:
         Team.objects.filter(pk=teams[0].pk, manager__isnull=True).update(manager=manager)
     seed_catalogue()  # before the deals, quotes and orders that price its products
+    seed_sales(seed=seed)
     seed_activities()
     return report

@@ -96,7 +96,8 @@ class Deal(models.Model):
         related_name="deals",
     )
     pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="deals")
-    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="deals")
+    # Indexed by the column indexes below (stage first), not on its own.
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="deals", db_index=False)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     # Net amount (before tax): the lines' net total when the deal has lines, else typed.
     amount = models.DecimalField(
@@ -138,6 +139,8 @@ class Deal(models.Model):
         verbose_name_plural = _("deals")
         indexes = [
             models.Index(fields=["stage", "rank", "id"], name="deal_column_idx"),
+            # the board's column totals read this index alone (count and sum per currency)
+            models.Index(fields=["stage", "currency", "amount"], name="deal_column_totals_idx"),
             models.Index(fields=["customer", "-id"], name="deal_customer_idx"),
             models.Index(fields=["owner", "status", "expected_close"], name="deal_owner_idx"),
             models.Index(fields=["status", "expected_close"], name="deal_forecast_idx"),

@@ -195,7 +195,7 @@ def board(user: Any, pipeline: Pipeline, *, limit: int = CARDS_PER_COLUMN) -> di
     """The board of ``pipeline``: a column per open stage with its first ``limit`` cards, its
     count and its (weighted) amounts; and the won and lost stages as drop zones."""
     _require(user)
-    stages = list(pipeline.stages.order_by("position", "id"))
+    stages = sorted(pipeline.stages.all(), key=lambda s: (s.position, s.pk))  # prefetched
     open_stages = [s for s in stages if s.kind == Stage.Kind.OPEN]
     totals = column_totals([s.pk for s in open_stages])
     columns = []

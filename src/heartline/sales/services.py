@@ -46,16 +46,18 @@ def _require(actor: Any, perm: str) -> None:
         raise PermissionDenied(perm)
 
 
-def lock_deal(deal_id: int) -> Deal:
+def lock_deal(deal_id: int) -> tuple[Deal, dict[int, Stage]]:
     """The deal's row, locked until the transaction ends (PostgreSQL ``FOR UPDATE``; SQLite's
-    write transactions are serial already), with its stage and pipeline read after the lock.
+    write transactions are serial already), with its pipeline and the pipeline's stages (by
+    id) read after the lock; ``deal.stage`` is set from them.
 
     The lock is on the deal alone, without a join: when the row changed while we waited,
     PostgreSQL re-checks a join against the old joined rows and would lose the deal."""
     deal = Deal.objects.select_for_update().get(pk=deal_id)
-    deal.stage = Stage.objects.get(pk=deal.stage_id)
     deal.pipeline = Pipeline.objects.get(pk=deal.pipeline_id)
-    return deal
+    stages = {s.pk: s for s in Stage.objects.filter(pipeline_id=deal.pipeline_id)}
+    deal.stage = stages[deal.stage_id]
+    return deal, stages
 
 
 # --- Deals -----------------------------------------------------------------------------------
@@ -260,7 +262,7 @@ def deal_update(
     unknown = set(fields) - set(DEAL_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown fields: %s") % ", ".join(sorted(unknown)))
-    deal = lock_deal(deal.pk)
+    deal, _stages = lock_deal(deal.pk)
     if deal.amount is not None:  # as the currency writes it, so the audit shows 10.00
         deal.amount = round_money(deal.amount, deal.currency)
     before = audit.snapshot(deal, DEAL_FIELDS)
@@ -358,8 +360,8 @@ def deal_move(
     _require(actor, "deals.edit")
     if via not in VIA:
         raise ValidationError({"via": [_("Unknown origin of a move.")]})
-    deal = lock_deal(deal.pk)
-    target = Stage.objects.get(pk=to_stage.pk)
+    deal, stages = lock_deal(deal.pk)
+    target = stages.get(to_stage.pk) or Stage.objects.get(pk=to_stage.pk)  # or another pipeline's
     current = deal.stage
     if lost_reason is not None and not lost_reason.active:
         raise ValidationError({"lost_reason": [_("This lost reason is no longer in use.")]})
@@ -372,10 +374,8 @@ def deal_move(
             deal.save(update_fields=["rank", "updated_at"])
             publish(DealChanged(**_event_ids(deal), fields=["rank"]))
         return deal
-    open_stages = list(
-        Stage.objects.filter(pipeline_id=deal.pipeline_id, kind=Stage.Kind.OPEN).order_by(
-            "position", "id"
-        )
+    open_stages = sorted(
+        (s for s in stages.values() if s.kind == Stage.Kind.OPEN), key=lambda s: (s.position, s.pk)
     )
     rules.check_move(
         deal,

@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from heartline.demo.customers import seed_customers
+from heartline.demo.sales import seed_sales
 from heartline.demo.seed import DEMO_PASSWORD, seed_demo
 
 
@@ -33,3 +34,5 @@ class Command(BaseCommand):
                 f"Demo customers: {made.customers} customers, {made.identities} identities, "
                 f"{made.interactions} interactions."
             )
+            deals = seed_sales(seed=options["seed"])  # deals need the customers made just now
+            self.stdout.write(f"Demo deals: {deals.deals} deals.")

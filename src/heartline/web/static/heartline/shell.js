@@ -47,44 +47,54 @@
     return true;
   }
 
-  // A page showing a customer ([data-live-customer="<id>"]) subscribes to it once the socket
-  // is open; when that customer changes elsewhere, the element gets a "customer-changed" event
-  // (its hx-trigger re-fetches the sections it shows). data-live-state says where it stands.
-  function customerElements(id) {
-    var selector = id === undefined ? "[data-live-customer]" : "[data-live-customer='" + id + "']";
+  // A page showing a customer ([data-live-customer="<id>"]) or a pipeline's board
+  // ([data-live-pipeline="<id>"]) subscribes to it once the socket is open; when it changes
+  // elsewhere, the element gets a "customer-changed" (or "pipeline-changed") event (its
+  // hx-trigger re-fetches what it shows). data-live-state says where it stands.
+  var FOLLOW = { customer_id: "customer", pipeline_id: "pipeline" };
+
+  function followed(kind, id) {
+    var attr = "data-live-" + kind;
+    var selector = id === undefined ? "[" + attr + "]" : "[" + attr + "='" + id + "']";
     return Array.prototype.slice.call(document.querySelectorAll(selector));
   }
 
   function subscribe(socket) {
-    customerElements().forEach(function (el) {
-      var id = Number(el.getAttribute("data-live-customer"));
-      if (Number.isInteger(id) && id > 0) socket.send(JSON.stringify({ type: "subscribe", customer_id: id }));
+    Object.keys(FOLLOW).forEach(function (key) {
+      followed(FOLLOW[key]).forEach(function (el) {
+        var id = Number(el.getAttribute("data-live-" + FOLLOW[key]));
+        var message = { type: "subscribe" };
+        message[key] = id;
+        if (Number.isInteger(id) && id > 0) socket.send(JSON.stringify(message));
+      });
     });
   }
 
-  function customerMessage(message) {
-    var id = message.customer_id;
+  function followMessage(key, message) {
+    var id = message[key];
+    var changed = FOLLOW[key] + "-changed";
     if (typeof id !== "number" || !Number.isInteger(id)) return;
-    customerElements(id).forEach(function (el) {
+    followed(FOLLOW[key], id).forEach(function (el) {
       if (message.type === "subscribed") {
         // subscribed again after a lost connection: catch up on what happened meanwhile
         var again = el.hasAttribute("data-live-state");
         el.setAttribute("data-live-state", "subscribed");
-        if (again && window.htmx) window.htmx.trigger(el, "customer-changed", {});
+        if (again && window.htmx) window.htmx.trigger(el, changed, {});
       } else if (message.type === "refused") {
         el.setAttribute("data-live-state", "refused");
       } else if (window.htmx) {
-        window.htmx.trigger(el, "customer-changed", { event: String(message.type), id: message.id });
+        window.htmx.trigger(el, changed, { event: String(message.type), id: message.id });
       }
     });
   }
 
   function handle(message) {
     if (!message) return;
-    if (message.type === "subscribed" || message.type === "refused") return customerMessage(message);
+    var key = "pipeline_id" in message ? "pipeline_id" : "customer_id";
+    if (message.type === "subscribed" || message.type === "refused") return followMessage(key, message);
     if (typeof message.id !== "string") return;
-    if (typeof message.customer_id === "number") {
-      if (remember(message.id + "@" + message.customer_id)) customerMessage(message);
+    if (typeof message[key] === "number") {
+      if (remember(message.id + "@" + key + message[key])) followMessage(key, message);
       return;
     }
     if (!remember(message.id)) return;
