@@ -332,5 +332,15 @@ METRICS_TOKEN = env("METRICS_TOKEN")
 # /readyz fails when no task worker has sent a heartbeat within this many seconds.
 READY_WORKER_SECONDS = int(env("READY_WORKER_SECONDS", "60"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("MAX_REQUEST_BYTES", str(2 * 1024 * 1024)))
+
+# --- Quotes: the company printed on the quote document (docs/orders.md) ---------------------
+COMPANY_NAME = env("COMPANY_NAME", "Heartline")
+COMPANY_NAME_ZH = env("COMPANY_NAME_ZH")
+COMPANY_ADDRESS = env("COMPANY_ADDRESS")
+COMPANY_CONTACT = env("COMPANY_CONTACT")
+COMPANY_TAX_ID = env("COMPANY_TAX_ID")
+# A PNG, JPEG or SVG file, embedded in the document (page and e-mail attachment alike).
+COMPANY_LOGO = env("COMPANY_LOGO")
+QUOTE_VALIDITY_DAYS = int(env("QUOTE_VALIDITY_DAYS", "30"))
 # Largest product image accepted for upload (it is decoded and re-encoded before it is stored).
 CATALOGUE_IMAGE_MAX_BYTES = int(env("MAX_IMAGE_BYTES", str(5 * 1024 * 1024)))

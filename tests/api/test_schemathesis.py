@@ -78,6 +78,11 @@ SEMANTIC_RULES = {
     ("POST", "/api/v1/activities"),  # a date between 2000 and 2100, a link needs type and id
     ("PATCH", "/api/v1/activities/{activity_id}"),
     ("POST", "/api/v1/activities/{activity_id}/complete"),  # done now or before, follow-up later
+    ("POST", "/api/v1/orders"),  # a known customer and SKUs priced in the currency, one key
+    ("POST", "/api/v1/orders/batch"),  # the same for each order
+    ("POST", "/api/v1/orders/{order_id}/status"),  # not in the future (409: the lifecycle)
+    ("POST", "/api/v1/quotes"),  # valid from today for at most a year
+    ("POST", "/api/v1/quotes/{quote_id}/send"),  # a real e-mail address
 }
 
 

@@ -23,13 +23,14 @@ from heartline.sales.models import Deal, LostReason, Pipeline, Stage, StageChang
 from heartline.sales.pipelines import StageInput, lost_reason_create, pipeline_create
 
 DEALS = 40
+PipelineSpec = tuple[str, str, bool, tuple[StageInput, ...]]  # English, Chinese, no skipping
 LOST_REASONS = (
     ("Price too high", "价格太高"),
     ("Chose a competitor", "选择了竞争对手"),
     ("No budget this year", "今年没有预算"),
     ("No decision", "迟迟未决定"),
 )
-NEW_BUSINESS = (
+NEW_BUSINESS: PipelineSpec = (
     "New business",
     "新业务",
     False,
@@ -41,7 +42,7 @@ NEW_BUSINESS = (
         StageInput("Lost", "输单", "lost"),
     ),
 )
-RENEWALS = (
+RENEWALS: PipelineSpec = (
     "Renewals",
     "续约",
     True,
@@ -71,7 +72,7 @@ class SalesSeedReport:
     deals: int = 0
 
 
-def _pipeline(report: SalesSeedReport, spec: tuple) -> Pipeline:  # type: ignore[type-arg]
+def _pipeline(report: SalesSeedReport, spec: PipelineSpec) -> Pipeline:
     name_en, name_zh, no_skipping, stages = spec
     existing = Pipeline.objects.filter(name_en=name_en).first()
     if existing is not None:
@@ -117,9 +118,10 @@ def _one_deal(
         else ["Lead", "Qualified", "Proposal", "Proposal", "Won", "Lost"][rng.randrange(6)]
     )
     order = [s.name_en for s in sorted(stages.values(), key=lambda s: s.position)]
-    steps = order[1 : order.index(path) + 1] if stages[path].kind == "open" else []
-    if stages[path].kind != "open":
-        steps = [s for s in order if stages[s].kind == "open"][1:] + [path]
+    if stages[path].kind == "open":  # through every stage up to it, as no skipping wants
+        steps = order[1 : order.index(path) + 1]
+    else:  # through every open stage, then closed
+        steps = [*[s for s in order if stages[s].kind == "open"][1:], path]
     for name in steps:
         reason = rng.choice(reasons) if stages[name].kind == "lost" else None
         deal = services.deal_move(

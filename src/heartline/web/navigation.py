@@ -26,6 +26,8 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("my_day", _("My day"), "web:my_day", "activities.manage"),
     NavItem("duplicates", _("Duplicates"), "web:customer_duplicate_pairs", "customers.merge"),
     NavItem("catalogue", _("Catalogue"), "web:catalogue", "catalogue.view"),
+    NavItem("quotes", _("Quotes"), "web:quotes", "quotes.manage"),
+    NavItem("orders", _("Orders"), "web:orders", "orders.view"),
     NavItem("tasks", _("Tasks"), "web:tasks", "tasks.view"),
     NavItem("staff", _("Staff"), "web:staff", "staff.view"),
     NavItem("audit", _("Audit trail"), "web:audit", "audit.view"),
