@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from heartline.core.models import AuditEntry
 from heartline.sales import services
 from heartline.sales.lines import DealLineInput
-from heartline.sales.models import Deal, DealLine, StageChange
+from heartline.sales.models import Deal, DealLine, Pipeline, StageChange
 from tests.sales.conftest import stage
 
 pytestmark = pytest.mark.django_db
@@ -332,3 +332,71 @@ def test_import_page_reports_row_by_row(browser, seller, customer, pipeline):
     bad = browser.post("/deals/import/", {"file": SimpleUploadedFile("x.csv", b"name\nx\n")})
     assert bad.status_code == 400
     assert "The file has no column(s): customer, title, pipeline." in bad.content.decode()
+
+
+def _stage_rows(rows: list[dict]) -> dict:
+    data = {"stages-TOTAL_FORMS": str(len(rows)), "stages-INITIAL_FORMS": "0"}
+    for index, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"stages-{index}-{key}"] = value
+    return data
+
+
+def test_pipelines_are_configured_by_managers_only(staff_by_role, seller, customer, pipeline):
+    manager = Client()
+    manager.force_login(staff_by_role["manager"])
+    sales = Client()
+    sales.force_login(seller)
+    assert sales.get("/deals/pipelines/").status_code == 403
+    created = manager.post(
+        "/deals/pipelines/", {"name_en": "Partners", "name_zh": "渠道", "currency": "usd"}
+    )
+    partners = Pipeline.objects.get(name_en="Partners")
+    assert (created.status_code, created["Location"]) == (302, f"/deals/pipelines/{partners.pk}/")
+    assert partners.currency == "USD"
+    head = {"name_en": "Partners", "name_zh": "渠道", "currency": "USD", "no_skipping": "on"}
+    rows = [
+        {"name_en": "Intro", "kind": "open", "probability": "20"},
+        {
+            "name_en": "Contract",
+            "kind": "open",
+            "probability": "70",
+            "required_fields": ["amount", "owner"],
+        },
+        {"name_en": "Signed", "kind": "won", "probability": ""},
+        {"name_en": "", "name_zh": "", "kind": "open", "probability": ""},  # the blank row
+    ]
+    saved = manager.post(f"/deals/pipelines/{partners.pk}/", {**head, **_stage_rows(rows)})
+    assert saved.status_code == 302
+    partners.refresh_from_db()
+    assert partners.no_skipping is True
+    assert list(
+        partners.stages.order_by("position").values_list(
+            "name_en", "kind", "probability", "required_fields"
+        )
+    ) == [
+        ("Intro", "open", 20, []),
+        ("Contract", "open", 70, ["amount", "owner"]),
+        ("Signed", "won", 100, []),
+    ]
+    page = manager.get(f"/deals/pipelines/{pipeline.pk}/")
+    assert page.content.decode().count('data-testid="stage-row"') == 6  # five and a blank one
+    # a stage with deals keeps its kind
+    _deal(seller, customer, pipeline)
+    rows = [
+        {
+            "name_en": s.name_en,
+            "name_zh": s.name_zh,
+            "kind": s.kind,
+            "probability": str(s.probability),
+        }
+        for s in pipeline.stages.order_by("position")
+    ]
+    rows[0]["kind"] = "won"
+    refused = manager.post(
+        f"/deals/pipelines/{pipeline.pk}/",
+        {"name_en": "New business", "name_zh": "新业务", "currency": "CNY", **_stage_rows(rows)},
+    )
+    assert refused.status_code == 400
+    assert "Move the deals out of this stage before changing its kind." in refused.content.decode()
+    assert stage(pipeline, "Lead").kind == "open"

@@ -170,15 +170,15 @@ def stage_update(*, actor: Any, stage: Stage, **fields: Any) -> Stage:
     for name, value in fields.items():
         setattr(stage, name, value)
     stage.name_en, stage.name_zh = _names(stage.name_en, stage.name_zh)
+    if stage.kind != before["kind"] and Deal.objects.filter(stage=stage).exists():
+        raise ValidationError(
+            {"kind": [_("Move the deals out of this stage before changing its kind.")]}
+        )
     if "kind" in fields and "probability" not in fields:
         stage.probability = CLOSED_PROBABILITY.get(Stage.Kind(stage.kind), stage.probability)
     stage.kind, stage.probability, stage.required_fields = _stage_values(
         stage.kind, stage.probability, stage.required_fields
     )
-    if stage.kind != before["kind"] and Deal.objects.filter(stage=stage).exists():
-        raise ValidationError(
-            {"kind": [_("Move the deals out of this stage before changing its kind.")]}
-        )
     changes = audit.diff(before, audit.snapshot(stage, STAGE_FIELDS))
     if changes:
         stage.save()
