@@ -14,6 +14,7 @@ from heartline.catalogue.api import price_lists_router, products_router
 from heartline.core.api import HeartlineAPI, SessionAuth, SignedInSwagger, TokenAuth
 from heartline.core.routers import audit_router, notifications_router
 from heartline.customers.api import customers_router, duplicates_router, merges_router
+from heartline.leads.api import leads_router
 from heartline.orders.api import orders_api
 from heartline.sales.api import sales_router
 from heartline.timeline.api import customer_timeline_router, interactions_router
@@ -45,5 +46,6 @@ api.add_router("/interactions", interactions_router)
 api.add_router("/products", products_router)
 api.add_router("/price-lists", price_lists_router)
 api.add_router("/activities", activities_router)
+api.add_router("/leads", leads_router)
 api.add_router("", orders_api)  # /orders, /customers/{id}/orders, /quotes
 api.add_router("", sales_router)  # /pipelines, /lost-reasons, /deals

@@ -75,6 +75,9 @@ SEMANTIC_RULES = {
     ("PATCH", "/api/v1/products/{product_id}"),  # the same
     ("POST", "/api/v1/price-lists"),  # a name that is not blank, valid_until >= valid_from
     ("PATCH", "/api/v1/price-lists/{price_list_id}"),  # the same; currency fixed once priced
+    ("POST", "/api/v1/leads"),  # a real phone, e-mail or handle; one of them at least
+    ("PATCH", "/api/v1/leads/{lead_id}"),  # the same, and the status rules
+    ("POST", "/api/v1/leads/{lead_id}/convert"),  # an existing pipeline, stage rules
     ("POST", "/api/v1/activities"),  # a date between 2000 and 2100, a link needs type and id
     ("PATCH", "/api/v1/activities/{activity_id}"),
     ("POST", "/api/v1/activities/{activity_id}/complete"),  # done now or before, follow-up later

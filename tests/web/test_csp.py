@@ -25,6 +25,13 @@ POST_ONLY_OR_REDIRECT = {
     # catalogue: new categories and price lists are created from the forms on their lists
     "catalogue_category_create",
     "catalogue_price_list_create",
+    # lead import steps without an upload redirect to the first step; rule changes are POST
+    "lead_import_review",
+    "lead_import_run",
+    "lead_import_cancel",
+    "lead_score_rule_add",
+    "lead_score_rules_reset",
+    "lead_assignment_rule_add",
 }
 
 

@@ -13,6 +13,7 @@ from heartline.core.notifications import notification_create
 from heartline.core.permissions import Role
 from heartline.demo.activities import seed_activities
 from heartline.demo.catalogue import seed_catalogue
+from heartline.demo.leads import seed_leads
 from heartline.demo.orders import seed_orders
 from heartline.demo.people import person
 from heartline.demo.sales import seed_sales
@@ -77,5 +78,6 @@ def seed_demo(*, seed: int = 1, extra_agents: int = 8) -> SeedReport:
     seed_catalogue()  # before the deals, quotes and orders that price its products
     seed_sales(seed=seed)
     seed_activities()
+    seed_leads(seed=seed)
     seed_orders(seed=seed)  # last: it uses the demo deals and products
     return report

@@ -21,6 +21,7 @@ class NavItem:
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("home", _("Home"), "web:home", "dashboard.view"),
     NavItem("customers", _("Customers"), "web:customers", "customers.view"),
+    NavItem("leads", _("Leads"), "web:leads", "leads.view"),
     NavItem("deal_board", _("Pipeline board"), "web:deal_board_first", "deals.view"),
     NavItem("deals", _("Deals"), "web:deals", "deals.view"),
     NavItem("my_day", _("My day"), "web:my_day", "activities.manage"),
