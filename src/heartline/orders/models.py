@@ -203,6 +203,11 @@ class Order(Document):
         verbose_name_plural = _("orders")
         indexes = [
             models.Index(fields=["customer", "-placed_at", "-id"], name="order_customer_idx"),
+            # What a customer spent, read from the index alone (no table rows): the totals of
+            # the order history and the 360, as fast at 10,000 orders as the page itself.
+            models.Index(
+                fields=["customer", "currency", "status", "total"], name="order_totals_idx"
+            ),
             models.Index(fields=["status", "-id"], name="order_status_idx"),
             models.Index(fields=["-placed_at", "-id"], name="order_placed_idx"),
         ]
