@@ -63,6 +63,12 @@ def test_board_columns_cards_and_totals(browser, seller, customer, pipeline):
     assert 'data-kind="lost"' in html
     assert "/static/heartline/vendor/sortable.min.js" in html
     assert "<script>" not in html  # the CSP forbids inline script: board.js wires it
+    entry = AuditEntry.objects.filter(action="view").latest("id")
+    assert (entry.object_type, entry.object_label, entry.changes) == (
+        "customers.customer",
+        "pipeline board",
+        {"fields": ["name"], "customers": [customer.pk]},
+    )
 
 
 def test_board_queries_do_not_grow_with_the_deals_and_columns_page(
@@ -87,7 +93,8 @@ def test_board_queries_do_not_grow_with_the_deals_and_columns_page(
     )
     with CaptureQueriesContext(connection) as many:
         response = browser.get(f"/deals/board/{pipeline.pk}/columns/")
-    assert len(many) == len(few) == 6  # session, user, pipeline, its stages, totals, a column
+    # session, user, pipeline, its stages, totals, a column, the audit entry of the names shown
+    assert len(many) == len(few) == 7
     html = response.content.decode()
     assert html.count('data-testid="deal-card"') == 50
     assert "63 deals" in html

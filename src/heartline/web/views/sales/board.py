@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from heartline.catalogue.money import format_money, round_money
+from heartline.core import audit
 from heartline.core.access import requires
 from heartline.customers.models import display_name
 from heartline.sales import selectors
@@ -89,8 +90,24 @@ def head_view(stage: Stage) -> dict[str, Any]:
     return column_view(selectors.Column(stage=stage, count=count, amounts=amounts))
 
 
+def record_names_shown(request: HttpRequest, cards: list[dict[str, Any]], label: str) -> None:
+    """Cards name customers: a view of personal data, recorded once per page (as the
+    dashboard's drill-down does), with the customers shown."""
+    if cards:
+        audit.record(
+            actor=request.user,
+            action="view",
+            object_type="customers.customer",
+            object_label=label,
+            changes={"fields": ["name"], "customers": sorted({c["customer_id"] for c in cards})},
+        )
+
+
 def board_context(request: HttpRequest, pipeline: Pipeline) -> dict[str, Any]:
     data = selectors.board(request.user, pipeline)
+    record_names_shown(
+        request, [c for column in data["columns"] for c in column.cards], "pipeline board"
+    )
     links = CardLinks()
     return {
         "pipeline": pipeline,
@@ -154,6 +171,7 @@ def column_more(request: HttpRequest, stage_id: int) -> HttpResponse:
     cards, more = selectors.column_cards(
         stage.pk, after=(after.cleaned_data["after_rank"], after.cleaned_data["after_id"])
     )
+    record_names_shown(request, cards, "pipeline board")
     context = {
         "stage": stage,
         "cards": [card_view(c, CardLinks()) for c in cards],

@@ -25,7 +25,7 @@ from heartline.sales.imports import customer_by_reference
 from heartline.sales.lines import deal_totals
 from heartline.sales.models import Deal, Stage
 from heartline.sales.rules import StageRuleError, required_help
-from heartline.web.views.sales.board import head_view, money_text
+from heartline.web.views.sales.board import head_view, money_text, record_names_shown
 from heartline.web.views.sales.forms import (
     BoardMoveForm,
     DealCreateForm,
@@ -69,6 +69,8 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     page = list(rows.select_related("customer", "stage", "owner", "pipeline")[: PAGE + 1])
     more = page[PAGE - 1].pk if len(page) > PAGE else None
     deals = [{"deal": d, "amount_text": money_text(d.amount, d.currency)} for d in page[:PAGE]]
+    shown = [{"customer_id": d.customer_id} for d in page[:PAGE]]
+    record_names_shown(request, shown, "deal list")
     query = request.GET.copy()
     query.pop("before", None)
     if more:
