@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -186,7 +186,7 @@ def drilldown(request: HttpRequest) -> HttpResponse:
         return render(request, "sales/drilldown.html", {"form": form}, status=400)
     currency, period, pipeline_id = _filters(form)
     data = form.cleaned_data
-    metric = data.get("metric") or "open"
+    metric = cast(fc.Metric, data.get("metric") or "open")  # a ChoiceField of the three
     deals = fc.deals_behind(
         metric,
         currency=currency,
