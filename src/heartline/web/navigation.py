@@ -26,6 +26,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("deals", _("Deals"), "web:deals", "deals.view"),
     NavItem("my_day", _("My day"), "web:my_day", "activities.manage"),
     NavItem("duplicates", _("Duplicates"), "web:customer_duplicate_pairs", "customers.merge"),
+    NavItem("sales_dashboard", _("Sales dashboard"), "web:sales_dashboard", "sales.forecast"),
     NavItem("catalogue", _("Catalogue"), "web:catalogue", "catalogue.view"),
     NavItem("quotes", _("Quotes"), "web:quotes", "quotes.manage"),
     NavItem("orders", _("Orders"), "web:orders", "orders.view"),
