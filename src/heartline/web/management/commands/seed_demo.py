@@ -2,7 +2,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from heartline.demo.activities import seed_activities
 from heartline.demo.customers import seed_customers
+from heartline.demo.orders import seed_orders
 from heartline.demo.sales import seed_sales
 from heartline.demo.seed import DEMO_PASSWORD, seed_demo
 
@@ -36,3 +38,10 @@ class Command(BaseCommand):
             )
             deals = seed_sales(seed=options["seed"])  # deals need the customers made just now
             self.stdout.write(f"Demo deals: {deals.deals} deals.")
+            # Activities, quotes and orders are about the customers and deals made just now.
+            activities = seed_activities()
+            orders = seed_orders(seed=options["seed"])
+            self.stdout.write(
+                f"Demo activities: {activities}; demo orders: {orders.orders}, "
+                f"quotes: {orders.quotes}."
+            )
