@@ -40,13 +40,31 @@ def test_agent_signs_in_switches_language_and_signs_out(make_staff, asgi_server,
     page = open_page()
     sign_in(page, asgi_server, "agent.amy")
     assert nav_labels(page) == expected_nav(agent, "en")
-    assert nav_labels(page) == ["Home", "Customers", "API tokens", "Two-factor"]
+    assert nav_labels(page) == [
+        "Home",
+        "Customers",
+        "Leads",
+        "My day",
+        "Catalogue",
+        "Orders",
+        "API tokens",
+        "Two-factor",
+    ]
     assert page.locator("[data-testid=logout]").inner_text() == "Log out"
 
     page.select_option("#language-select", "zh-hans")
     page.wait_for_selector("html[lang='zh-Hans']")  # no wait_for_function: CSP forbids eval
     assert nav_labels(page) == expected_nav(agent, "zh-hans")
-    assert nav_labels(page) == ["首页", "客户", "API 令牌", "两步验证"]
+    assert nav_labels(page) == [
+        "首页",
+        "客户",
+        "线索",
+        "我的一天",
+        "产品目录",
+        "订单",
+        "API 令牌",
+        "两步验证",
+    ]
     assert page.locator("[data-testid=logout]").inner_text() == "退出登录"
 
     page.click("[data-testid=logout]")
