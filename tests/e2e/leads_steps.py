@@ -29,10 +29,11 @@ def _free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
-def write_shop_page(directory: Path, app_base: str, form_key: str) -> None:
-    """A shop's page embedding the capture form with THE snippet of docs/leads.md."""
+def write_shop_page(directory: Path, app_base: str, form_key: str, lang: str = "en") -> None:
+    """A shop's page embedding the capture form with THE snippet of docs/leads.md; the form
+    speaks the page's language ``lang``, and so does the lead it captures."""
     page = (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{html.escape(lang)}"><head><meta charset="utf-8">'
         '<link rel="icon" href="data:,"><title>ACME Tea Shop</title></head><body>'
         "<h1>ACME Tea Shop</h1><p>Ask us for a quote:</p>"
         f'<script src="{html.escape(app_base)}/static/heartline/leadform.js" '

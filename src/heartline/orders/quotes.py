@@ -98,7 +98,8 @@ def record_on_timeline(quote: Quote, actor: Any, ref: str, summary: str, **how: 
 
 
 def _deal_drafts(deal: Deal, language: str, tax_inclusive: bool) -> list[LineDraft]:
-    """The deal's lines as quote lines; a product line without a price is priced now."""
+    """The deal's lines as quote lines; a product line without a price is priced now, and one
+    described by its product's name (a deal line's default) gets it in the quote's language."""
     drafts: list[LineDraft] = []
     context = PriceContext(customer_id=deal.customer_id, channel="quote")
     for line in deal.lines.select_related("product", "product__category").order_by("position"):
@@ -116,9 +117,12 @@ def _deal_drafts(deal: Deal, language: str, tax_inclusive: bool) -> list[LineDra
                     to_inclusive=tax_inclusive,
                 )
         name = product_name(product, language) if product is not None else ""
+        description = line.description
+        if product is not None and description in (product.name_en, product.name_zh):
+            description = ""  # the catalogue's name, given by default: in the quote's language
         drafts.append(
             LineDraft(
-                description=line.description or name or deal.title,
+                description=description or name or deal.title,
                 quantity=line.quantity,
                 unit_price=unit or ZERO,
                 tax_rate=line.tax_rate,
