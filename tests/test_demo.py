@@ -60,6 +60,7 @@ def _snapshot() -> list[tuple]:
 def test_demo_customers_are_deterministic_unique_and_searchable(capsys):
     from heartline.customers.models import Customer, Identity
     from heartline.customers.selectors import customer_lookup
+    from heartline.orders.models import Order, Quote
     from heartline.sales.models import Deal
     from heartline.timeline.models import Interaction
 
@@ -76,7 +77,10 @@ def test_demo_customers_are_deterministic_unique_and_searchable(capsys):
     phone = some.identities.get(kind="phone").value
     assert customer_lookup(agent, kind="phone", raw=phone[3:]) == some  # national format
 
-    Deal.objects.all().delete()  # the demo deals of these customers (PROTECT)
+    # What points at these customers with PROTECT: their orders, quotes and deals.
+    Order.objects.all().delete()
+    Quote.objects.all().delete()
+    Deal.objects.all().delete()
     Interaction.objects.all().delete()
     Customer.objects.all().delete()
     call_command("seed_demo", "--seed", "5", "--customers", "120", "--interactions", "4")

@@ -119,3 +119,26 @@ def test_docs_page_is_offline_and_has_no_inline_script(make_staff, client_for):
     csp = response["Content-Security-Policy"]
     assert "'unsafe-inline'" not in csp
     assert "script-src 'self'" in csp
+
+
+def test_every_schema_has_its_own_name() -> None:
+    """Two schemas of one name become one OpenAPI component: the second silently replaces
+    the first in the documentation and in fuzzing (seen: leads' and customers' ConsentIn)."""
+    from ninja import Schema
+
+    from heartline.api import api
+
+    api.get_openapi_schema()  # imports every router's schemas
+    seen: dict[str, str] = {}
+    pending = list(Schema.__subclasses__())
+    clashes = []
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if not cls.__module__.startswith("heartline."):
+            continue
+        where = f"{cls.__module__}.{cls.__qualname__}"
+        if cls.__name__ in seen and seen[cls.__name__] != where:
+            clashes.append((seen[cls.__name__], where))
+        seen.setdefault(cls.__name__, where)
+    assert clashes == []

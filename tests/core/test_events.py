@@ -105,7 +105,12 @@ def test_the_relay_pushes_each_event_to_its_group_once_in_batches(make_staff):
     received = [async_to_sync(layer.receive)(channel) for _ in notes]
     rows = OutboxEvent.objects.filter(type="notification.created", groups=[f"user.{user.pk}"])
     assert received == [
-        {"type": "heartline.event", "event": "notification.created", "id": str(r.uuid)}
+        {
+            "type": "heartline.event",
+            "event": "notification.created",
+            "id": str(r.uuid),
+            "group": f"user.{user.pk}",
+        }
         for r in rows.order_by("pk")
     ]
     assert OutboxEvent.objects.filter(pushed_at__isnull=True).count() == 0

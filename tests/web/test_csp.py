@@ -32,6 +32,9 @@ POST_ONLY_OR_REDIRECT = {
     "lead_score_rule_add",
     "lead_score_rules_reset",
     "lead_assignment_rule_add",
+    # activities are planned from the quick-add form on My day (POST only)
+    "activity_add",
+    "calendar_address",  # making or revoking the calendar address (POST only)
 }
 
 

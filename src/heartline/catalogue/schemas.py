@@ -199,7 +199,7 @@ class ProductPage(Schema):
     next_cursor: str | None
 
 
-class LineOut(Schema):
+class PriceLineOut(Schema):
     gross: DecimalOut
     discount: DecimalOut
     net: DecimalOut = Field(..., description="without tax")
@@ -218,7 +218,7 @@ class PriceOut(Schema):
     tax_inclusive: bool
     price_list_id: int | None
     reasons: list[str]
-    line: LineOut = Field(..., description="the totals of one line of this quantity")
+    line: PriceLineOut = Field(..., description="the totals of one line of this quantity")
 
 
 # --- Price lists -----------------------------------------------------------------------------

@@ -51,7 +51,7 @@ T300 = Annotated[PlainText, Field(max_length=300)]
 T4000 = Annotated[PlainText, Field(max_length=4000)]
 
 
-class ConsentIn(InSchema):
+class LeadConsentIn(InSchema):
     purpose: Purpose
     granted: bool
     evidence: T300 = ""
@@ -79,7 +79,7 @@ class LeadIn(LeadFieldsIn):
     source_ref: T200 = Field(
         "", description="your id of this lead: sending it again returns the same lead (200)"
     )
-    consents: Annotated[list[ConsentIn], Field(max_length=7)] = []
+    consents: Annotated[list[LeadConsentIn], Field(max_length=7)] = []
     owner_id: Id | None = None
 
 

@@ -120,7 +120,7 @@ class StatusIn(InSchema):
     at: IsoDateTime | None = None
 
 
-class LineOut(Schema):
+class OrderLineOut(Schema):
     position: int
     product_id: int | None
     sku: str
@@ -160,7 +160,7 @@ class _DocumentOut(Schema):
     tax: str
     total: str
     tax_breakdown: dict[str, str]
-    lines: list[LineOut]
+    lines: list[OrderLineOut]
     created_at: datetime.datetime
 
 

@@ -24,9 +24,9 @@ from heartline.sales.schemas import (
     DealDetailOut,
     DealFiltersIn,
     DealIn,
+    DealLineIn,
     DealPage,
     DealPatch,
-    LineIn,
     LostReasonList,
     MoveIn,
     PipelineList,
@@ -134,7 +134,7 @@ def _rule_errors(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-def _lines(items: list[LineIn]) -> list[DealLineInput]:
+def _lines(items: list[DealLineIn]) -> list[DealLineInput]:
     return [
         DealLineInput(
             quantity=i.quantity,

@@ -119,7 +119,7 @@ class LostReasonList(Schema):
     items: list[LostReasonOut]
 
 
-class LineIn(InSchema):
+class DealLineIn(InSchema):
     """A product line: give ``product_id`` and the price comes from the catalogue (for the
     deal's customer, currency and this quantity), or give ``unit_price`` (and a description)."""
 
@@ -131,7 +131,7 @@ class LineIn(InSchema):
     tax_rate: RateIn | None = None
 
 
-class LineOut(Schema):
+class DealLineOut(Schema):
     id: int
     product_id: int | None
     description: str
@@ -177,7 +177,7 @@ class DealOut(Schema):
 
 
 class DealDetailOut(DealOut):
-    lines: list[LineOut]
+    lines: list[DealLineOut]
     totals: TotalsOut | None = Field(..., description="null when the deal has no lines")
 
 
@@ -216,7 +216,7 @@ class DealIn(InSchema):
     expected_close: IsoDate | None = None
     owner_id: Id | None = Field(None, description="default: you")
     competitors: Competitors = []
-    lines: Annotated[list[LineIn], Field(max_length=100)] = []
+    lines: Annotated[list[DealLineIn], Field(max_length=100)] = []
     lost_reason_id: Id | None = Field(None, description="when stage_id is a lost stage")
 
 
@@ -230,7 +230,7 @@ class DealPatch(InSchema):
     expected_close: IsoDate | None = None
     owner_id: Id | None = None
     competitors: Competitors | None = None
-    lines: Annotated[list[LineIn], Field(max_length=100)] | None = None
+    lines: Annotated[list[DealLineIn], Field(max_length=100)] | None = None
 
 
 class MoveIn(InSchema):
