@@ -255,7 +255,7 @@ def test_a_real_smtp_server_receives_one_well_formed_message_in_chinese(
 
     message = email.message_from_bytes(raw, policy=email.policy.default)
     # Django's encoder may fold right after "Subject:"; the folding white space is not text.
-    assert message["Subject"].lstrip() == "Reminder: 拜访张伟：试穿新款跑鞋 at 2030-05-06 14:00"
+    assert message["Subject"].lstrip() == "提醒：2030-05-06 14:00 拜访张伟：试穿新款跑鞋"
     assert message["From"] == "Heartline <heartline@example.com>"
     assert message["To"] == "wang@example.cn"
     assert message["Content-Language"] == "zh-Hans"
@@ -266,15 +266,15 @@ def test_a_real_smtp_server_receives_one_well_formed_message_in_chinese(
     assert message.get_content_type() == "text/plain"
     assert message.get_content_charset() == "utf-8"
     assert message["Content-Transfer-Encoding"] == "8bit"
-    assert body.decode("utf-8").startswith("Meeting: 拜访张伟：试穿新款跑鞋\r\n")
+    assert body.decode("utf-8").startswith("会议: 拜访张伟：试穿新款跑鞋\r\n")
     assert message.get_content() == (  # CRLF on the wire
-        "Meeting: 拜访张伟：试穿新款跑鞋\r\n"
-        "When: 2030-05-06 14:00 (Asia/Shanghai)\r\n"
-        "Customer: 张伟\r\n"
-        "Where: 南京东路店\r\n"
+        "会议: 拜访张伟：试穿新款跑鞋\r\n"
+        "时间：2030-05-06 14:00（Asia/Shanghai）\r\n"
+        "客户：张伟\r\n"
+        "地点：南京东路店\r\n"
         "\r\n"
         "带上43码。带上43码。带上43码。\r\n"
         "\r\n"
-        "Your day in Heartline: https://crm.example.com/activities/\r\n"
+        "在 Heartline 中查看“我的一天”：https://crm.example.com/activities/\r\n"
     )
     assert Notification.objects.get().recipient == wang
