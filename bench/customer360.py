@@ -37,27 +37,137 @@ def ensure_database() -> None:
                 conn.execute(f'CREATE DATABASE "{name}"')
 
 
+# The same rows the 360 returns, read with hand-written SQL: its nine reads and one per section
+# (deals, leads, activities, orders). Every %s is the customer's id.
 RAW_SQL = [
     "SELECT id, kind, name_cjk, name_pinyin, name_latin, language, tags, preferences, created_at "
-    "FROM customers_customer WHERE id = %s",
+    "FROM customers_customer WHERE id = %s AND merged_into_id IS NULL",
     "SELECT id, kind, provider, value, label, verified FROM customers_identity "
-    "WHERE customer_id = %s",
-    "SELECT id, kind, label, month, day, year FROM customers_moment WHERE customer_id = %s",
-    "SELECT id, text, pinned, created_at FROM customers_note WHERE customer_id = %s "
-    "ORDER BY pinned DESC, id DESC LIMIT 20",
-    "SELECT id, label, text, city, postcode, country FROM customers_address WHERE customer_id = %s",
+    "WHERE customer_id = %s ORDER BY kind, id",
+    "SELECT id, kind, label, month, day, year FROM customers_moment WHERE customer_id = %s "
+    "ORDER BY month, day",
+    "SELECT n.id, n.text, n.pinned, n.created_at, u.username FROM customers_note n "
+    "LEFT JOIN accounts_user u ON u.id = n.author_id WHERE n.customer_id = %s "
+    "ORDER BY n.pinned DESC, n.id DESC LIMIT 20",
+    "SELECT id, label, text, city, postcode, country FROM customers_address WHERE customer_id = %s "
+    "ORDER BY id",
+    "SELECT r.id, r.kind, 'out', o.id, o.name_cjk, o.name_latin, o.name_pinyin "
+    "FROM customers_relation r JOIN customers_customer o ON o.id = r.other_id "
+    "AND o.merged_into_id IS NULL WHERE r.customer_id = %s UNION ALL "
+    "SELECT r.id, r.kind, 'in', o.id, o.name_cjk, o.name_latin, o.name_pinyin "
+    "FROM customers_relation r JOIN customers_customer o ON o.id = r.customer_id "
+    "AND o.merged_into_id IS NULL WHERE r.other_id = %s ORDER BY 1",
+    "SELECT purpose, granted, source, at FROM customers_consentevent WHERE customer_id = %s "
+    "ORDER BY id DESC",
     "SELECT i.id, i.channel, i.direction, i.occurred_at, i.topic, i.summary, i.outcome, "
     "i.sentiment, i.follow_up, i.follow_up_due, i.closes_id, i.staff_id, u.username, "
     "u.display_name, i.link_type, i.link_id FROM timeline_interaction i "
     "LEFT JOIN accounts_user u ON u.id = i.staff_id WHERE i.customer_id = %s "
     "ORDER BY i.occurred_at DESC, i.id DESC LIMIT 10",
-    "SELECT purpose, granted, source, at FROM customers_consentevent WHERE customer_id = %s "
-    "ORDER BY id DESC",
     "SELECT i.id, i.follow_up, i.follow_up_due, i.channel, i.occurred_at "
     "FROM timeline_interaction i "
     "WHERE i.customer_id = %s AND i.follow_up <> '' AND NOT EXISTS (SELECT 1 FROM "
     "timeline_interaction c WHERE c.closes_id = i.id) ORDER BY i.follow_up_due, i.id LIMIT 10",
+    # sections: deals (open, newest first), leads, activities (planned, next first), orders
+    "SELECT d.id, d.title, d.amount, d.currency, d.expected_close, d.pipeline_id, d.stage_id, "
+    "s.name_en, s.name_zh, s.probability, d.owner_id FROM sales_deal d "
+    "JOIN sales_stage s ON s.id = d.stage_id WHERE d.customer_id = %s AND d.status = 'open' "
+    "ORDER BY d.id DESC LIMIT 10",
+    "SELECT id, status, source, score, created_at, deal_id FROM leads_lead "
+    "WHERE customer_id = %s ORDER BY id DESC LIMIT 10",
+    "SELECT id, kind, subject, due_at, all_day, owner_id, deal_id FROM activities_activity "
+    "WHERE customer_id = %s AND status = 'planned' ORDER BY due_at, id LIMIT 5",
+    "SELECT id, number, status, currency, total, placed_at FROM orders_order "
+    "WHERE customer_id = %s ORDER BY placed_at DESC, id DESC LIMIT 5",
+    "SELECT currency, status, COUNT(*), SUM(total) FROM orders_order WHERE customer_id = %s "
+    "GROUP BY currency, status",
 ]
+SECTION_SOURCE = "bench-360"
+
+
+def give_sections_rows(customer_ids: list[int]) -> int:
+    """Gives each customer (once: the deals' source marks who has them) 3 open deals and a
+    won one, 2 leads, 3 planned activities and a done one, and 3 orders, in bulk, so the 360's
+    sections return rows. Returns how many customers were given rows now."""
+    import datetime
+    from decimal import Decimal
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from heartline.accounts.models import User
+    from heartline.activities.models import Activity
+    from heartline.leads.models import Lead
+    from heartline.orders.models import Order
+    from heartline.sales.models import Deal, Pipeline
+    from heartline.sales.pipelines import StageInput, pipeline_create
+
+    have = set(
+        Deal.objects.filter(source=SECTION_SOURCE, customer_id__in=customer_ids).values_list(
+            "customer_id", flat=True
+        )
+    )
+    todo = [cid for cid in customer_ids if cid not in have]
+    if not todo:
+        return 0
+    pipeline = Pipeline.objects.filter(name_en="Bench 360").first() or pipeline_create(
+        actor=None,
+        name_en="Bench 360",
+        name_zh="基准 360",
+        stages=(StageInput("Lead", "线索", "open", 10), StageInput("Won", "赢单", "won")),
+    )
+    lead_stage, won = pipeline.stages.order_by("position")
+    owner = User.objects.get(username="sales")
+    now = timezone.now()
+    deals, leads, activities, orders = [], [], [], []
+    for cid in todo:
+        for n in range(4):
+            deals.append(
+                Deal(
+                    title=f"Bench deal {n}",
+                    customer_id=cid,
+                    pipeline=pipeline,
+                    stage=won if n == 3 else lead_stage,
+                    status=Deal.Status.WON if n == 3 else Deal.Status.OPEN,
+                    amount=Decimal(1000 + n),
+                    expected_close=now.date() + datetime.timedelta(days=30 * (n + 1)),
+                    owner=owner,
+                    source=SECTION_SOURCE,
+                )
+            )
+            activities.append(
+                Activity(
+                    subject=f"Bench call {n}",
+                    due_at=now + datetime.timedelta(days=n + 1),
+                    owner=owner,
+                    customer_id=cid,
+                    status=Activity.Status.DONE if n == 3 else Activity.Status.PLANNED,
+                )
+            )
+        for n in range(2):
+            leads.append(
+                Lead(
+                    source=Lead.Source.WEB_FORM,
+                    email=f"bench360-{cid}-{n}@example.com",
+                    customer_id=cid,
+                    status=Lead.Status.CONVERTED if n else Lead.Status.NEW,
+                )
+            )
+        for n in range(3):
+            orders.append(
+                Order(
+                    number=f"B360-{cid}-{n}",
+                    customer_id=cid,
+                    source=Order.Source.SHOP,
+                    status=Order.Status.CANCELLED if n == 2 else Order.Status.PAID,
+                    total=Decimal("88.50") * (n + 1),
+                    placed_at=now - datetime.timedelta(days=10 * n),
+                )
+            )
+    with transaction.atomic():
+        for model, rows in ((Deal, deals), (Lead, leads), (Activity, activities), (Order, orders)):
+            model.objects.bulk_create(rows, batch_size=500)
+    return len(todo)
 
 
 def main() -> None:
@@ -114,15 +224,27 @@ def main() -> None:
         customer_id__in=[rng.randrange(1, max_id + 1) for _ in range(args.samples * 2)],
     ).values_list("customer_id", "value")
     sample = list(ids)[: args.samples]
+    given = give_sections_rows([cid for cid, _phone in sample[::2]])
+    if given:
+        print(f"gave {given} sampled customers deals, leads, activities and orders")
 
-    orm_times, raw_times = [], []
-    for _customer_id, phone in sample:
+    orm_times, raw_times, orm_cpu, raw_cpu = [], [], [], []
+    shown = dict.fromkeys(("deals", "leads", "activities", "orders"), 0)
+
+    def heartline(phone: str) -> None:
         national = phone[3:]  # typed without +86, as an agent would
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         found = customer_id_by_identifier(agent, kind="phone", raw=national)
         with transaction.atomic():
-            customer_360(agent, found)
-        t1 = time.perf_counter()
+            c360 = customer_360(agent, found)
+        orm_cpu.append(time.process_time() - c0)
+        orm_times.append(time.perf_counter() - t0)
+        for name in shown:
+            value = c360["sections"][name]
+            shown[name] += len(value["recent"] if name == "orders" else value)
+
+    def hand_written(phone: str) -> None:
+        c0, t0 = time.process_time(), time.perf_counter()
         with connection.cursor() as cur:
             cur.execute(
                 "SELECT c.id FROM customers_identity i JOIN customers_customer c ON c.id = "
@@ -131,17 +253,30 @@ def main() -> None:
             )
             cid = cur.fetchone()[0]
             for sql in RAW_SQL:
-                cur.execute(sql, [cid])
+                cur.execute(sql, [cid] * sql.count("%s"))
                 cur.fetchall()
-        t2 = time.perf_counter()
-        orm_times.append(t1 - t0)
-        raw_times.append(t2 - t1)
+        raw_cpu.append(time.process_time() - c0)
+        raw_times.append(time.perf_counter() - t0)
+
+    # Each customer is read both ways, each way first for half of the customers with section
+    # rows and half without (the second read finds warm caches).
+    for n, (_customer_id, phone) in enumerate(sample):
+        for read in (heartline, hand_written) if n // 2 % 2 else (hand_written, heartline):
+            read(phone)
     p50o, p99o = percentile(orm_times, 50), percentile(orm_times, 99)
     p50r, p99r = percentile(raw_times, 50), percentile(raw_times, 99)
     print(
         f"lookup + 360 (n={len(sample)}): heartline p50 {ms(p50o)} p99 {ms(p99o)}; "
         f"hand-written SQL p50 {ms(p50r)} p99 {ms(p99r)}; ratio p50 {p50o / p50r:.1f}x "
         f"p99 {p99o / p99r:.1f}x"
+    )
+    print(
+        f"  CPU of this process p50: heartline {ms(percentile(orm_cpu, 50))}, "
+        f"hand-written SQL {ms(percentile(raw_cpu, 50))}"
+    )
+    print(
+        "  sections' rows shown (every other sampled customer has some): "
+        + ", ".join(f"{name} {count}" for name, count in shown.items())
     )
 
     names = list(Customer.objects.exclude(name_cjk="").values_list("name_cjk", "name_pinyin")[:200])

@@ -11,14 +11,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 
 from heartline.catalogue.money import format_money, round_money
 from heartline.customers.models import Customer, display_name
 from heartline.orders.lifecycle import NOT_SPENT
 from heartline.orders.models import Order, OrderLine, OrderStatusChange, Quote
-from heartline.timeline.hot import aware
+from heartline.timeline.hot import Rows, Section, aware
 
 PAGE = 50
 SECTION_RECENT = 5
@@ -229,12 +228,7 @@ def _amount(value: Any, currency: str) -> str:
     return str(round_money(Decimal(str(value if value is not None else 0)), currency))
 
 
-def orders_section(customer_id: int) -> dict[str, Any]:
-    """The "orders" section of the customer 360: the latest orders, how many, and what was
-    spent per currency — one query (the caller of the 360 has checked its permission)."""
-    with connection.cursor() as cursor:
-        cursor.execute(SECTION_SQL, [customer_id, SECTION_RECENT, customer_id])
-        rows = cursor.fetchall()
+def _orders_section_value(rows: Rows) -> dict[str, Any]:
     recent: list[dict[str, Any]] = []
     sums: list[tuple[str, str, int, Any]] = []
     for kind, pk, number, status, currency, total, placed_at in rows:
@@ -254,3 +248,14 @@ def orders_section(customer_id: int) -> dict[str, Any]:
     count, spent = _summed(sums)
     last = recent[0]["placed_at"] if recent else None
     return {"recent": recent, "count": count, "spent": spent, "last_placed_at": last}
+
+
+# The "orders" section of the customer 360: the latest orders, how many, and what was spent per
+# currency — one query (order_customer_idx for the latest, order_totals_idx for the sums), run
+# on the 360's cursor (the caller of the 360 has checked its permission). Called alone, it
+# runs by itself.
+orders_section = Section(
+    sql=SECTION_SQL,
+    params=lambda customer_id: [customer_id, SECTION_RECENT, customer_id],
+    shape=_orders_section_value,
+)

@@ -13,6 +13,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from heartline.customers import names
 from heartline.sales.models import Deal, LostReason, Pipeline, Stage, StageChange
+from heartline.timeline.hot import Rows, Section, day, decimal
 from heartline.timeline.models import Interaction
 
 CARDS_PER_COLUMN = 50
@@ -212,23 +213,39 @@ def board(user: Any, pipeline: Pipeline, *, limit: int = CARDS_PER_COLUMN) -> di
 
 
 # --- The customer 360 ------------------------------------------------------------------------
-def open_deals_of_customer(customer_id: int, *, limit: int = 10) -> list[dict[str, Any]]:
-    """The 360's "deals" section: the customer's open deals, newest first (one indexed query)."""
-    rows = (
-        Deal.objects.filter(customer_id=customer_id, status=Deal.Status.OPEN)
-        .order_by("-id")
-        .values(
-            "id",
-            "title",
-            "amount",
-            "currency",
-            "expected_close",
-            "pipeline_id",
-            "stage_id",
-            "stage__name_en",
-            "stage__name_zh",
-            "stage__probability",
-            "owner_id",
-        )[:limit]
-    )
-    return [dict(row) for row in rows]
+DEAL_SECTION_LIMIT = 10
+DEAL_SECTION_FIELDS = (
+    "id",
+    "title",
+    "amount",
+    "currency",
+    "expected_close",
+    "pipeline_id",
+    "stage_id",
+    "stage__name_en",
+    "stage__name_zh",
+    "stage__probability",
+    "owner_id",
+)
+
+
+def _deal_section_rows(rows: Rows) -> list[dict[str, Any]]:
+    deals = [dict(zip(DEAL_SECTION_FIELDS, row, strict=True)) for row in rows]
+    for deal in deals:
+        deal["amount"] = decimal(deal["amount"], 4)
+        deal["expected_close"] = day(deal["expected_close"])
+    return deals
+
+
+# The 360's "deals" section: the customer's open deals, newest first — one query through
+# deal_customer_idx (customer, -id), run on the 360's cursor. Called alone, it runs by itself.
+open_deals_of_customer = Section(
+    sql=(
+        "SELECT d.id, d.title, d.amount, d.currency, d.expected_close, d.pipeline_id,"
+        " d.stage_id, s.name_en, s.name_zh, s.probability, d.owner_id"
+        " FROM sales_deal d JOIN sales_stage s ON s.id = d.stage_id"
+        " WHERE d.customer_id = %s AND d.status = %s ORDER BY d.id DESC LIMIT %s"
+    ),
+    params=lambda customer_id: [customer_id, Deal.Status.OPEN.value, DEAL_SECTION_LIMIT],
+    shape=_deal_section_rows,
+)

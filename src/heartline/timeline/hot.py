@@ -5,12 +5,21 @@ Here they are written once, with placeholders only (no SQL built from input), ru
 cursor, and their rows turned into the same plain values the ORM would give on either
 database (SQLite hands back naive UTC datetimes and JSON as text; PostgreSQL does not).
 ``tests/timeline/test_hot.py`` checks that this module and the ORM agree row for row.
+
+Other apps add sections to the 360 the same way: a ``Section`` (one parameterised, indexed,
+bounded query and a function shaping its rows) registered in ``selectors.SECTIONS`` runs on
+this cursor after the nine reads (``tests/timeline/test_sections.py`` checks each against the
+ORM).
 """
 
 from __future__ import annotations
 
 import datetime
+import decimal as _decimal
 import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -106,6 +115,48 @@ def from_json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
+# SQLite keeps 15 significant digits; the ORM rounds away float noise the same way.
+_FROM_FLOAT = _decimal.Context(prec=15).create_decimal_from_float
+
+
+def decimal(value: Any, places: int) -> _decimal.Decimal | None:
+    """A DecimalField's value as the ORM gives it: PostgreSQL's numeric as it comes, SQLite's
+    number rounded to the field's ``places`` (8800 -> Decimal("8800.0000") for 4)."""
+    if value is None or isinstance(value, _decimal.Decimal):
+        return value
+    return _FROM_FLOAT(value).quantize(_decimal.Decimal(1).scaleb(-places))
+
+
+Rows = list[tuple[Any, ...]]
+_LIMIT = re.compile(r"\bLIMIT\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section another app adds to the 360 (``selectors.SECTIONS[name] = Section(...)``):
+    ``sql`` is one query with placeholders only, indexed on the customer and bounded by a
+    ``LIMIT``; ``params(customer_id)`` gives its parameters and ``shape(rows)`` turns the
+    rows into the section's value (plain values, the same on both databases: see ``aware``,
+    ``day``, ``decimal``). The 360 runs every section on the cursor of its nine reads, so a
+    section costs one round trip and no ORM compile. Called alone, a section opens a cursor."""
+
+    sql: str
+    params: Callable[[int], Sequence[Any]]
+    shape: Callable[[Rows], Any]
+
+    def __post_init__(self) -> None:
+        if not _LIMIT.search(self.sql):
+            raise ValueError("A 360 section must be bounded by a LIMIT.")
+
+    def run(self, cursor: Any, customer_id: int) -> Any:
+        cursor.execute(self.sql, list(self.params(customer_id)))
+        return self.shape(cursor.fetchall())
+
+    def __call__(self, customer_id: int) -> Any:
+        with connection.cursor() as cursor:
+            return self.run(cursor, customer_id)
+
+
 def _rows(
     cursor: Any, sql: str, params: list[Any], fields: tuple[str, ...]
 ) -> list[dict[str, Any]]:
@@ -113,8 +164,11 @@ def _rows(
     return [dict(zip(fields, row, strict=True)) for row in cursor.fetchall()]
 
 
-def fetch(customer_id: int, *, recent: int = RECENT) -> dict[str, Any] | None:
-    """Everything the 360 reads, or None for no such (or merged-away) customer."""
+def fetch(
+    customer_id: int, *, recent: int = RECENT, sections: Mapping[str, Section] | None = None
+) -> dict[str, Any] | None:
+    """Everything the 360 reads, or None for no such (or merged-away) customer; then each of
+    ``sections`` on the same cursor (under ``"sections"``, in their order)."""
     with connection.cursor() as cur:
         cur.execute(CUSTOMER, [customer_id])
         row = cur.fetchone()
@@ -179,6 +233,7 @@ def fetch(customer_id: int, *, recent: int = RECENT) -> dict[str, Any] | None:
         )
         for f in follow_ups:
             f["occurred_at"], f["follow_up_due"] = aware(f["occurred_at"]), day(f["follow_up_due"])
+        extra = {name: s.run(cur, customer_id) for name, s in (sections or {}).items()}
     return {
         "customer": customer,
         "identities": identities,
@@ -189,4 +244,5 @@ def fetch(customer_id: int, *, recent: int = RECENT) -> dict[str, Any] | None:
         "consent": consent,
         "recent": recent_rows,
         "open_follow_ups": follow_ups,
+        "sections": extra,
     }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -29,8 +28,9 @@ VIEWED_FIELDS = [
 MOMENT_WINDOW_DAYS = 14
 
 # Later capabilities add sections of the 360 (open tickets, deals, orders, scores, next best
-# action) here: name -> function(customer_id) -> JSON-able value. Each must be O(1) queries.
-SECTIONS: dict[str, Callable[[int], Any]] = {}
+# action) here: name -> hot.Section (one indexed, bounded query and the shape of its rows),
+# run on the 360's cursor, one query each.
+SECTIONS: dict[str, hot.Section] = {}
 
 
 def timeline_page(
@@ -89,11 +89,12 @@ def _days_away(moment: dict[str, Any]) -> int:
 def customer_360(
     user: Any, customer_id: int, *, today: datetime.date | None = None
 ) -> dict[str, Any]:
-    """Everything a person at any channel needs, in nine indexed reads (``hot.fetch``) and
-    one audit insert, however long the history. Records that ``user`` viewed the data."""
+    """Everything a person at any channel needs, in nine indexed reads (``hot.fetch``), one
+    per registered section and one audit insert, however long the history. Records that
+    ``user`` viewed the data."""
     if not user.has_perm("customers.view"):
         raise PermissionDenied("customers.view")
-    data = hot.fetch(customer_id, recent=RECENT)
+    data = hot.fetch(customer_id, recent=RECENT, sections=SECTIONS)
     if data is None:
         raise Customer.DoesNotExist(f"No customer {customer_id}.")
     today = today or timezone.localdate()
@@ -132,5 +133,5 @@ def customer_360(
         "consent": data["consent"],
         "last_time": last_time(data["recent"], data["open_follow_ups"]),
         "recent_interactions": data["recent"],
-        "sections": {name: section(customer_id) for name, section in SECTIONS.items()},
+        "sections": data["sections"],
     }
