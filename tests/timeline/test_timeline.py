@@ -87,8 +87,8 @@ def test_360_uses_a_fixed_number_of_queries_whatever_the_history(staff_by_role, 
     _fill(agent, customer, history)
     customers.moment_set(actor=agent, customer=customer, kind="birthday", month=12, day=1)
     customers.note_add(actor=agent, customer=customer, text="喜欢红色", pinned=True)
-    with CaptureQueriesContext(connection) as queries:
-        c360 = customer_360(agent, customer.pk, today=datetime.date(2026, 11, 25))
+    with CaptureQueriesContext(connection) as queries:  # sales sees every section
+        c360 = customer_360(staff_by_role["sales"], customer.pk, today=datetime.date(2026, 11, 25))
     # 9 reads, one per section other apps registered (deals, leads, activities, orders), all
     # on one cursor, and the audit insert
     assert list(SECTIONS) == ["deals", "leads", "activities", "orders"]
@@ -127,3 +127,15 @@ def test_last_time_lists_open_promises_until_closed(staff_by_role, customer):
     c360 = customer_360(agent, customer.pk)
     assert c360["last_time"]["open_follow_ups"] == []
     assert c360["last_time"]["recent_topics"] == ["退货"]
+
+
+@pytest.mark.django_db
+def test_the_360_shows_each_section_only_to_roles_that_may_see_it(staff_by_role, customer):
+    """Marketing may see a customer but not their deals or orders; sales sees all four."""
+    seen = {
+        role: set(customer_360(staff_by_role[role], customer.pk)["sections"])
+        for role in ("sales", "agent", "marketing")
+    }
+    assert seen["sales"] == {"deals", "orders", "leads", "activities"}
+    assert seen["agent"] == {"orders", "leads", "activities"}
+    assert seen["marketing"] == {"leads", "activities"}

@@ -132,6 +132,7 @@ def _section_rows(rows: Rows) -> list[dict[str, Any]]:
 # runs by itself). The 360 itself is checked (customers.view), and these are visible to
 # anyone who may see the customer.
 customer_section = Section(
+    permission="activities.manage",
     sql=(
         "SELECT id, kind, subject, due_at, all_day, owner_id, deal_id FROM activities_activity"
         " WHERE customer_id = %s AND status = %s ORDER BY due_at, id LIMIT %s"

@@ -209,6 +209,7 @@ def _lead_section_rows(rows: Rows) -> list[dict[str, Any]]:
 # The customer 360's "leads" section: this customer's leads, newest first — one query through
 # lead_customer_idx, run on the 360's cursor. Called alone, it runs by itself.
 leads_of_customer = Section(
+    permission="leads.view",
     sql=(
         "SELECT id, status, source, score, created_at, deal_id FROM leads_lead"
         " WHERE customer_id = %s ORDER BY id DESC LIMIT %s"

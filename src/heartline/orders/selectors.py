@@ -255,6 +255,7 @@ def _orders_section_value(rows: Rows) -> dict[str, Any]:
 # on the 360's cursor (the caller of the 360 has checked its permission). Called alone, it
 # runs by itself.
 orders_section = Section(
+    permission="orders.view",
     sql=SECTION_SQL,
     params=lambda customer_id: [customer_id, SECTION_RECENT, customer_id],
     shape=_orders_section_value,

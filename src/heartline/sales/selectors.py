@@ -240,6 +240,7 @@ def _deal_section_rows(rows: Rows) -> list[dict[str, Any]]:
 # The 360's "deals" section: the customer's open deals, newest first — one query through
 # deal_customer_idx (customer, -id), run on the 360's cursor. Called alone, it runs by itself.
 open_deals_of_customer = Section(
+    permission="deals.view",
     sql=(
         "SELECT d.id, d.title, d.amount, d.currency, d.expected_close, d.pipeline_id,"
         " d.stage_id, s.name_en, s.name_zh, s.probability, d.owner_id"

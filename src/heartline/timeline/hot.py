@@ -137,12 +137,15 @@ class Section:
     ``sql`` is one query with placeholders only, indexed on the customer and bounded by a
     ``LIMIT``; ``params(customer_id)`` gives its parameters and ``shape(rows)`` turns the
     rows into the section's value (plain values, the same on both databases: see ``aware``,
-    ``day``, ``decimal``). The 360 runs every section on the cursor of its nine reads, so a
-    section costs one round trip and no ORM compile. Called alone, a section opens a cursor."""
+    ``day``, ``decimal``); ``permission`` names who may see it. The 360 runs every section
+    on the cursor of its nine reads, so a section costs one round trip and no ORM compile.
+    Called alone, a section opens a cursor."""
 
     sql: str
     params: Callable[[int], Sequence[Any]]
     shape: Callable[[Rows], Any]
+    # Who may see it: the 360 leaves the section out (and skips its query) for anyone else.
+    permission: str = ""
 
     def __post_init__(self) -> None:
         if not _LIMIT.search(self.sql):

@@ -94,7 +94,12 @@ def customer_360(
     ``user`` viewed the data."""
     if not user.has_perm("customers.view"):
         raise PermissionDenied("customers.view")
-    data = hot.fetch(customer_id, recent=RECENT, sections=SECTIONS)
+    visible = {
+        name: section
+        for name, section in SECTIONS.items()
+        if not section.permission or user.has_perm(section.permission)
+    }
+    data = hot.fetch(customer_id, recent=RECENT, sections=visible)
     if data is None:
         raise Customer.DoesNotExist(f"No customer {customer_id}.")
     today = today or timezone.localdate()
