@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from heartline.sales.models import Deal, Stage
 
@@ -40,14 +40,14 @@ def _has_lines(deal: Deal) -> bool:
 
 # The fixed catalogue of fields a stage may require, in the order messages list them.
 REQUIRABLE_FIELDS: dict[str, Requirable] = {
-    "amount": Requirable(_lazy("amount"), lambda d: d.amount is not None and d.amount > 0),
+    "amount": Requirable(gettext_lazy("amount"), lambda d: d.amount is not None and d.amount > 0),
     "expected_close": Requirable(
-        _lazy("expected close date"), lambda d: d.expected_close is not None
+        gettext_lazy("expected close date"), lambda d: d.expected_close is not None
     ),
-    "owner": Requirable(_lazy("owner"), lambda d: d.owner_id is not None),
-    "lines": Requirable(_lazy("products (at least one line)"), _has_lines),
-    "competitors": Requirable(_lazy("competitors"), lambda d: bool(d.competitors)),
-    "lost_reason": Requirable(_lazy("lost reason"), lambda d: d.lost_reason_id is not None),
+    "owner": Requirable(gettext_lazy("owner"), lambda d: d.owner_id is not None),
+    "lines": Requirable(gettext_lazy("products (at least one line)"), _has_lines),
+    "competitors": Requirable(gettext_lazy("competitors"), lambda d: bool(d.competitors)),
+    "lost_reason": Requirable(gettext_lazy("lost reason"), lambda d: d.lost_reason_id is not None),
 }
 
 
@@ -175,4 +175,4 @@ def required_help(stage: Stage) -> str | Promise:
     """What a stage asks for, for forms and the board (empty when nothing)."""
     if not stage.required_fields:
         return ""
-    return format_lazy(_lazy("Requires: {}"), field_labels(stage.required_fields))
+    return format_lazy(gettext_lazy("Requires: {}"), field_labels(stage.required_fields))

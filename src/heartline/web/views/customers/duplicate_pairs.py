@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from heartline.core.access import requires
@@ -30,15 +30,15 @@ from heartline.web.forms_customers import DuplicatePairFilterForm
 PAGE_SIZE = 25
 KINDS = dict(Customer.Kind.choices)
 FACTS = (
-    ("other_names", _lazy("Other names")),
-    ("kind", _lazy("Kind")),
-    ("phones", _lazy("Phones")),
-    ("emails", _lazy("E-mail addresses")),
-    ("member_numbers", _lazy("Member numbers")),
-    ("birthday", _lazy("Birthday")),
-    ("address", _lazy("Address")),
-    ("tags", _lazy("Tags")),
-    ("created_at", _lazy("Customer since")),
+    ("other_names", gettext_lazy("Other names")),
+    ("kind", gettext_lazy("Kind")),
+    ("phones", gettext_lazy("Phones")),
+    ("emails", gettext_lazy("E-mail addresses")),
+    ("member_numbers", gettext_lazy("Member numbers")),
+    ("birthday", gettext_lazy("Birthday")),
+    ("address", gettext_lazy("Address")),
+    ("tags", gettext_lazy("Tags")),
+    ("created_at", gettext_lazy("Customer since")),
 )
 
 

@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from heartline.customers import services
 from heartline.customers.identities import display_phone
@@ -64,20 +64,20 @@ SECTIONS = {
 }
 
 RELATION_LABELS = {
-    ("household", "out"): _lazy("household member"),
-    ("household", "in"): _lazy("household member"),
-    ("employer", "out"): _lazy("employer"),
-    ("employer", "in"): _lazy("employee"),
-    ("referred_by", "out"): _lazy("referred this customer"),
-    ("referred_by", "in"): _lazy("was referred by this customer"),
+    ("household", "out"): gettext_lazy("household member"),
+    ("household", "in"): gettext_lazy("household member"),
+    ("employer", "out"): gettext_lazy("employer"),
+    ("employer", "in"): gettext_lazy("employee"),
+    ("referred_by", "out"): gettext_lazy("referred this customer"),
+    ("referred_by", "in"): gettext_lazy("was referred by this customer"),
 }
 PREFERENCE_LABELS = {
-    "channel": _lazy("Preferred channel"),
-    "contact_hours": _lazy("Contact hours"),
-    "sizes": _lazy("Sizes"),
-    "styles": _lazy("Styles"),
-    "favourite_products": _lazy("Favourite products"),
-    "notes": _lazy("Other preferences"),
+    "channel": gettext_lazy("Preferred channel"),
+    "contact_hours": gettext_lazy("Contact hours"),
+    "sizes": gettext_lazy("Sizes"),
+    "styles": gettext_lazy("Styles"),
+    "favourite_products": gettext_lazy("Favourite products"),
+    "notes": gettext_lazy("Other preferences"),
 }
 
 
@@ -96,7 +96,7 @@ def preference_rows(customer: dict[str, Any]) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     if customer["language"]:
         language = customer["language"]
-        rows.append((str(_lazy("Language")), str(languages.get(language, language))))
+        rows.append((str(gettext_lazy("Language")), str(languages.get(language, language))))
     prefs = customer["preferences"] if isinstance(customer["preferences"], dict) else {}
     for key, label in PREFERENCE_LABELS.items():
         value = prefs.get(key)

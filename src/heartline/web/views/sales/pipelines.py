@@ -13,7 +13,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from heartline.core.access import requires
 from heartline.sales import pipelines as config
@@ -24,23 +24,25 @@ from heartline.web.views.staff import attach_errors
 
 
 class PipelineForm(forms.Form):
-    name_en = forms.CharField(label=_lazy("Name (English)"), max_length=120, required=False)
-    name_zh = forms.CharField(label=_lazy("Name (Chinese)"), max_length=120, required=False)
-    currency = forms.RegexField(label=_lazy("Currency"), regex=r"^[A-Za-z]{3}$", initial="CNY")
+    name_en = forms.CharField(label=gettext_lazy("Name (English)"), max_length=120, required=False)
+    name_zh = forms.CharField(label=gettext_lazy("Name (Chinese)"), max_length=120, required=False)
+    currency = forms.RegexField(
+        label=gettext_lazy("Currency"), regex=r"^[A-Za-z]{3}$", initial="CNY"
+    )
     no_skipping = forms.BooleanField(
-        label=_lazy("Open deals move forward one stage at a time"), required=False
+        label=gettext_lazy("Open deals move forward one stage at a time"), required=False
     )
 
 
 class StageForm(forms.Form):
-    name_en = forms.CharField(label=_lazy("Name (English)"), max_length=120, required=False)
-    name_zh = forms.CharField(label=_lazy("Name (Chinese)"), max_length=120, required=False)
-    kind = forms.ChoiceField(label=_lazy("Kind"), choices=Stage.Kind.choices)
+    name_en = forms.CharField(label=gettext_lazy("Name (English)"), max_length=120, required=False)
+    name_zh = forms.CharField(label=gettext_lazy("Name (Chinese)"), max_length=120, required=False)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Stage.Kind.choices)
     probability = forms.IntegerField(
-        label=_lazy("Probability (%)"), min_value=0, max_value=100, required=False
+        label=gettext_lazy("Probability (%)"), min_value=0, max_value=100, required=False
     )
     required_fields = forms.MultipleChoiceField(
-        label=_lazy("Required to enter"),
+        label=gettext_lazy("Required to enter"),
         choices=[(name, field.label) for name, field in REQUIRABLE_FIELDS.items()],
         widget=forms.CheckboxSelectMultiple,
         required=False,
