@@ -112,3 +112,24 @@ def test_without_returning_nothing_is_read_back_and_an_unknown_column_writes_not
     with pytest.raises(ValueError, match=r"AuditEntry has no column\(s\) \['actor'\]"):
         bulk.insert(AuditEntry, [{"actor": None, "channel": "x", "action": "view"}])
     assert AuditEntry.objects.filter(channel="x").count() == 0
+
+
+@pytest.mark.django_db
+def test_rows_may_give_their_primary_key_all_or_none():
+    taken = [
+        9_000_000_001,
+        9_000_000_002,
+    ]  # ids taken beforehand (orders take theirs from the sequence)
+    values = [{"id": pk, "type": "test.given", "payload": {"n": n}} for n, pk in enumerate(taken)]
+    with CaptureQueriesContext(connection) as queries:
+        rows = bulk.insert(OutboxEvent, values)
+    assert [(r.pk, r.payload) for r in rows] == [(taken[0], {"n": 0}), (taken[1], {"n": 1})]
+    assert len(queries.captured_queries) == 1
+    assert "RETURNING" not in queries.captured_queries[0]["sql"]
+    stored = OutboxEvent.objects.filter(type="test.given").order_by("pk")
+    assert [(e.pk, e.payload) for e in stored] == [(taken[0], {"n": 0}), (taken[1], {"n": 1})]
+    with pytest.raises(ValueError, match="give the primary key in every row or in none"):
+        bulk.insert(
+            OutboxEvent, [{"id": 9_000_000_003, "type": "test.mixed"}, {"type": "test.mixed"}]
+        )
+    assert OutboxEvent.objects.filter(type="test.mixed").count() == 0

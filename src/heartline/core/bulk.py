@@ -65,8 +65,17 @@ def _json_value(value: Any) -> Any:
 def _filled(
     model: type[models.Model], rows: Sequence[Mapping[str, Any]]
 ) -> tuple[list[models.Field[Any, Any]], list[dict[str, Any]]]:
-    """Every concrete column but an auto primary key, and each row with a value for each."""
-    fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
+    """Every concrete column but an auto primary key (unless the rows give it: ids taken
+    beforehand, e.g. from the sequence), and each row with a value for each."""
+    pk = model._meta.pk
+    given = [pk is not None and pk.attname in row for row in rows]
+    if any(given) and not all(given):
+        raise ValueError(f"{model.__name__}: give the primary key in every row or in none")
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if not isinstance(f, models.AutoField) or (f is pk and all(given))
+    ]
     known = {f.attname for f in fields}
     for row in rows:
         unknown = set(row) - known
@@ -108,13 +117,14 @@ def _sqlite_param(field: models.Field[Any, Any], conn: BaseDatabaseWrapper) -> C
 def insert(model: type[M], rows: Sequence[Mapping[str, Any]], *, returning: bool = True) -> list[M]:
     """INSERT ``rows`` (``{attname: value}``; missing columns take their defaults) and return
     them saved, in order — or nothing with ``returning=False`` (rows nobody reads back, such as
-    audit entries). JSON columns take JSON values (dicts, lists, strings, numbers)."""
+    audit entries). JSON columns take JSON values (dicts, lists, strings, numbers). The rows
+    may give their primary key (all or none), when it was taken beforehand."""
     if not rows:
         return []
     fields, filled = _filled(model, rows)
     pk = model._meta.pk
     assert pk is not None
-    auto_pk = returning and isinstance(pk, models.AutoField)
+    auto_pk = returning and isinstance(pk, models.AutoField) and pk not in fields
     conn = transaction.get_connection()  # the connection itself, not the per-thread proxy
     quote = conn.ops.quote_name
     table = quote(model._meta.db_table)

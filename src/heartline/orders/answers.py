@@ -1,5 +1,5 @@
 """The customer's answer to a quote, recorded by staff or given through the signed link, and
-expiry. Accepting places the order in the same transaction (``services.place``), so a quote
+expiry. Accepting places the order in the same transaction (``writing.place``), so a quote
 gives at most one order."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from heartline.orders.quotes import (
     refuse,
     require,
 )
-from heartline.orders.services import Placing, place
+from heartline.orders.writing import Placing, place
 
 
 def _answer(

@@ -54,13 +54,18 @@ customer_orders_router = Router(tags=["orders"])
 VIEWED_FIELDS = ["lines", "shipping_address"]
 
 
+def _identifier(ref: CustomerRefIn) -> tuple[str, str]:
+    """The one identifier a reference without an id gives: (kind, as typed)."""
+    return next(
+        (k, v) for k in ("phone", "email", "member_no") if (v := getattr(ref, k)) is not None
+    )
+
+
 def _customer(request: HttpRequest, ref: CustomerRefIn) -> Customer:
     try:
         if ref.id is not None:
             return customer_for_user(request.user, ref.id)
-        kind, raw = next(
-            (k, v) for k in ("phone", "email", "member_no") if (v := getattr(ref, k)) is not None
-        )
+        kind, raw = _identifier(ref)
         found = customer_id_by_identifier(request.user, kind=kind, raw=raw)
         if found is None:
             raise Customer.DoesNotExist
@@ -142,23 +147,26 @@ def create(
 
 
 def _batch_customers(request: HttpRequest, refs: list[CustomerRefIn]) -> list[Customer]:
-    """The customers of a batch: those named by id in one query, the others looked up."""
-    ids = {ref.id for ref in refs if ref.id is not None}
-    known = {c.pk: c for c in customers_for_user(request.user).filter(pk__in=ids)}
-    found: list[Customer] = []
-    for index, ref in enumerate(refs):
+    """The customers of a batch in one query (those named by an identifier are looked up by
+    it first, one indexed probe each)."""
+    wanted: list[int | None] = []
+    for ref in refs:
+        if ref.id is not None:
+            wanted.append(ref.id)
+            continue
+        kind, raw = _identifier(ref)
         try:
-            if ref.id is not None:
-                if ref.id not in known:
-                    raise Customer.DoesNotExist
-                found.append(known[ref.id])
-            else:
-                found.append(_customer(request, ref))
-        except (Customer.DoesNotExist, ValidationError) as exc:
-            raise ValidationError(
-                {f"orders[{index}].customer": [_("There is no such customer.")]}
-            ) from exc
-    return found
+            wanted.append(customer_id_by_identifier(request.user, kind=kind, raw=raw))
+        except ValidationError:
+            wanted.append(None)
+    ids = {pk for pk in wanted if pk is not None}
+    known = {c.pk: c for c in customers_for_user(request.user).filter(pk__in=ids)}
+    missing = [index for index, pk in enumerate(wanted) if pk not in known]
+    if missing:
+        raise ValidationError(
+            {f"orders[{i}].customer": [_("There is no such customer.")] for i in missing}
+        )
+    return [known[pk] for pk in wanted if pk is not None]
 
 
 @orders_router.post(

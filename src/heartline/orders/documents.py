@@ -129,6 +129,28 @@ def breakdown(totals: Totals) -> dict[str, str]:
     }
 
 
+def totals_values(
+    totals: Totals,
+    *,
+    discount_percent: Decimal,
+    discount_amount: Decimal,
+    tax_inclusive: bool,
+) -> dict[str, Any]:
+    """The document's inputs and the totals the calculation returned for them, by column."""
+    return {
+        "currency": totals.currency,
+        "discount_percent": discount_percent,
+        "discount_amount": discount_amount,
+        "tax_inclusive": tax_inclusive,
+        "gross": totals.gross,
+        "discount": totals.discount,
+        "net": totals.net,
+        "tax": totals.tax,
+        "total": totals.total,
+        "tax_breakdown": breakdown(totals),
+    }
+
+
 def apply_totals(
     document: Document,
     totals: Totals,
@@ -138,42 +160,51 @@ def apply_totals(
     tax_inclusive: bool,
 ) -> None:
     """Store the document's inputs and the totals the calculation returned for them."""
-    document.currency = totals.currency
-    document.discount_percent = discount_percent
-    document.discount_amount = discount_amount
-    document.tax_inclusive = tax_inclusive
-    document.gross, document.discount = totals.gross, totals.discount
-    document.net, document.tax, document.total = totals.net, totals.tax, totals.total
-    document.tax_breakdown = breakdown(totals)
+    values = totals_values(
+        totals,
+        discount_percent=discount_percent,
+        discount_amount=discount_amount,
+        tax_inclusive=tax_inclusive,
+    )
+    for name, value in values.items():
+        setattr(document, name, value)
 
 
 L = TypeVar("L", bound=DocumentLine)
+
+
+def line_values(
+    parent: dict[str, Any], lines: Sequence[LineDraft], totals: Totals
+) -> list[dict[str, Any]]:
+    """The columns of each line for ``parent`` ({"quote": q}, or {"order_id": id} for a bulk
+    insert): the draft and the amounts the totals calculation gave it."""
+    return [
+        {
+            **parent,
+            "position": position,
+            "product_id": line.product_id,
+            "sku": line.sku,
+            "description": line.description,
+            "unit": line.unit,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "discount_percent": line.discount_percent,
+            "tax_rate": line.tax_rate,
+            "gross": amounts.gross,
+            "discount": amounts.discount,
+            "net": amounts.net,
+            "tax": amounts.tax,
+            "total": amounts.total,
+        }
+        for position, (line, amounts) in enumerate(zip(lines, totals.lines, strict=True))
+    ]
 
 
 def line_rows(
     model: type[L], parent: dict[str, Any], lines: Sequence[LineDraft], totals: Totals
 ) -> list[L]:
     """Unsaved line rows of ``model`` for ``parent`` ({"quote": q} or {"order": o})."""
-    return [
-        model(
-            **parent,
-            position=position,
-            product_id=line.product_id,
-            sku=line.sku,
-            description=line.description,
-            unit=line.unit,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            discount_percent=line.discount_percent,
-            tax_rate=line.tax_rate,
-            gross=amounts.gross,
-            discount=amounts.discount,
-            net=amounts.net,
-            tax=amounts.tax,
-            total=amounts.total,
-        )
-        for position, (line, amounts) in enumerate(zip(lines, totals.lines, strict=True))
-    ]
+    return [model(**values) for values in line_values(parent, lines, totals)]
 
 
 def drafts_of(rows: Sequence[DocumentLine]) -> list[LineDraft]:

@@ -192,7 +192,7 @@ class Order(Document):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    # Set by services.place_many on the orders it has just written: their lines and first
+    # Set by writing.place_many on the orders it has just written: their lines and first
     # step, so the answer needs not read them back. Not fields.
     written_lines: list[Any] | None = None
     written_steps: list[Any] | None = None

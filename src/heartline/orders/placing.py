@@ -1,5 +1,6 @@
 """From what a caller asks to priced lines: products by SKU or id, prices from the one price
-calculation (:func:`heartline.catalogue.pricing.price_for`), a fingerprint of the request.
+calculation (:func:`heartline.catalogue.pricing.prices_for`, one query for all the lines of
+an order or of a batch), a fingerprint of the request.
 
 Used by orders (``services``) and by the quote editor (``quotes``).
 """
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from heartline.catalogue.models import Product
 from heartline.catalogue.money import ZERO, to_decimal
-from heartline.catalogue.pricing import NoPrice, Price, PriceContext, price_for
+from heartline.catalogue.pricing import NoPrice, Price, PriceContext, prices_for
 from heartline.customers.models import Customer
 from heartline.orders.documents import LineDraft
 
@@ -130,43 +131,75 @@ def convert_price(
     return converted.quantize(UNIT_PLACES, rounding=ROUND_HALF_UP)
 
 
+def list_priced(lines: Sequence[OrderLineRequest], products: Sequence[Product | None]) -> list[int]:
+    """The indexes of the lines priced from the price lists: a product and no given price."""
+    return [
+        index
+        for index, (line, product) in enumerate(zip(lines, products, strict=True))
+        if line.unit_price is None and product is not None
+    ]
+
+
+def line_prices(
+    lines: Sequence[OrderLineRequest],
+    products: Sequence[Product | None],
+    *,
+    currency: str,
+    context: PriceContext,
+) -> list[Price | NoPrice]:
+    """The prices of the lines :func:`list_priced` names, in one query
+    (:func:`heartline.catalogue.pricing.prices_for`)."""
+    wanted = list_priced(lines, products)
+    items: list[tuple[Product, Decimal | int | str]] = []
+    for i in wanted:
+        product = products[i]
+        assert product is not None  # list_priced names lines with a product
+        items.append((product, lines[i].quantity))
+    try:
+        return prices_for(items, currency=currency, context=context)
+    except ValidationError as exc:  # a quantity (resolve_products checks them first)
+        named = {f"items[{k}]": f"lines[{i}]" for k, i in enumerate(wanted)}
+        raise ValidationError({named[k]: v for k, v in exc.message_dict.items()}) from exc
+
+
 def price_lines(
     lines: Sequence[OrderLineRequest],
-    products: list[Product | None],
+    products: Sequence[Product | None],
     *,
     customer: Customer,
     currency: str,
     channel: str,
     tax_inclusive: bool | None,
+    prices: Sequence[Price | NoPrice] | None = None,
 ) -> tuple[list[LineDraft], bool]:
     """Drafts with their prices decided, and whether the prices include tax.
 
+    ``prices``: those of the lines :func:`list_priced` names when the caller asked for them
+    already (a batch of orders asks once for all); else they are asked here in one query.
     Without ``tax_inclusive`` the order follows its price lists (net when they disagree);
     a list price of the other convention is converted, as on deals."""
+    if prices is None:
+        context = PriceContext(customer_id=customer.pk, channel=channel)
+        prices = line_prices(lines, products, currency=currency, context=context)
     errors: dict[str, list[str]] = {}
-    prices: dict[int, Price] = {}
-    context = PriceContext(customer_id=customer.pk, channel=channel)
-    for index, (line, product) in enumerate(zip(lines, products, strict=True)):
-        if line.unit_price is not None or product is None:
-            continue
-        try:
-            prices[index] = price_for(product, line.quantity, currency=currency, context=context)
-        except NoPrice as exc:
-            errors[f"lines[{index}]"] = [str(exc)]
-        except ValidationError as exc:
-            errors[f"lines[{index}]"] = exc.messages
+    found: dict[int, Price] = {}
+    for index, result in zip(list_priced(lines, products), prices, strict=True):
+        if isinstance(result, NoPrice):
+            errors[f"lines[{index}]"] = [str(result)]
+        else:
+            found[index] = result
     if errors:
         raise ValidationError(errors)
     if tax_inclusive is None:
-        modes = {price.tax_inclusive for price in prices.values()}
+        modes = {price.tax_inclusive for price in found.values()}
         tax_inclusive = modes.pop() if len(modes) == 1 else False
     drafts: list[LineDraft] = []
     for index, (line, product) in enumerate(zip(lines, products, strict=True)):
         rate = to_decimal(line.tax_rate) if line.tax_rate is not None else None
         if rate is None:
             rate = product.tax_rate if product is not None else ZERO
-        if index in prices:
-            price = prices[index]
+        if index in found:
+            price = found[index]
             unit = convert_price(
                 price.unit_price,
                 price.tax_rate,

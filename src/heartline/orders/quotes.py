@@ -3,7 +3,7 @@
 Totals always come from the one calculation (``documents.totals_of``). Answers come from
 staff (recording what the customer said) or from the customer through the signed link
 (``orders.public``); an accepted quote becomes an order in the same transaction
-(``services.place``), so a quote gives at most one order.
+(``writing.place``), so a quote gives at most one order.
 """
 
 from __future__ import annotations

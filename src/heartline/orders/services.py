@@ -2,12 +2,14 @@
 lifecycle.
 
 * :func:`order_create` — the one way in for the API, and later the portal and shops: lines
-  by product (priced by :func:`heartline.catalogue.pricing.price_for` unless a price is
+  by product (priced by :func:`heartline.catalogue.pricing.prices_for` unless a price is
   given, which needs ``orders.manage``), totals by the one calculation, and an idempotency
   key per source: the same (source, key) answers the order it made, and a different request
   under a used key is a :class:`~heartline.core.errors.Conflict` (HTTP 409).
   :func:`orders_create_many` does the same for a batch, in one transaction with set-based
-  writes (all or nothing).
+  writes (all or nothing): the statements of a batch do not grow with its orders — one
+  query for the known keys, one for the products, one per currency for the prices, then
+  ``writing.place_many``.
 * :func:`order_transition` (in ``lifecycle``, re-exported here) — the only way to change an
   order's status.
 
@@ -21,48 +23,38 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from heartline.catalogue.money import ZERO, currency_code, format_money, to_decimal
-from heartline.catalogue.totals import Totals
-from heartline.core import audit
+from heartline.catalogue.models import Product
+from heartline.catalogue.money import ZERO, currency_code, to_decimal
+from heartline.catalogue.pricing import NoPrice, Price, PriceContext, prices_for
 from heartline.core.errors import Conflict
-from heartline.core.events import publish_many
-from heartline.core.models import AuditEntry
 from heartline.customers.models import Customer
-from heartline.orders.documents import (
-    LineDraft,
-    apply_totals,
-    clean_lines,
-    line_rows,
-    number_for,
-    totals_of,
-)
-from heartline.orders.events import OrderPlaced
+from heartline.orders.documents import clean_lines, totals_of
 from heartline.orders.lifecycle import TransitionRefused, order_transition
-from heartline.orders.models import Order, OrderLine, OrderStatusChange, Quote
+from heartline.orders.models import Order
 from heartline.orders.placing import (
     OrderLineRequest,
     clean_shipping,
     fingerprint,
+    list_priced,
     may_override_prices,
     price_lines,
     products_named,
     resolve_products,
 )
-from heartline.timeline.batch import InteractionInput, interactions_record
+from heartline.orders.writing import Placing, place_many
 
 MAX_FUTURE = datetime.timedelta(minutes=5)
 MAX_BATCH = 200
-SOURCE_CHANNEL: dict[str, str] = {Order.Source.PORTAL: "web", Order.Source.SHOP: "web"}
 
 __all__ = [
     "OrderLineRequest",
@@ -88,24 +80,6 @@ class OrderRequest:
     discount_percent: Decimal | str = ZERO
     discount_amount: Decimal | str = ZERO
     shipping_address: dict[str, Any] | None = None
-    notes: str = ""
-    placed_at: datetime.datetime | None = None
-
-
-@dataclass
-class Placing:
-    """An order decided and ready to write: lines priced, totals computed."""
-
-    customer: Customer
-    source: str
-    drafts: Sequence[LineDraft]
-    totals: Totals
-    discount: tuple[Decimal, Decimal]
-    tax_inclusive: bool
-    key: str | None = None
-    fingerprint: str = ""
-    quote: Quote | None = None
-    shipping: dict[str, str] = field(default_factory=dict)
     notes: str = ""
     placed_at: datetime.datetime | None = None
 
@@ -179,15 +153,18 @@ def _check(actor: Any, index: int, request: OrderRequest) -> _Checked:
     )
 
 
-def _priced(checked: _Checked, products: dict[str, Any]) -> Placing:
+def _priced(
+    checked: _Checked, products: list[Product | None], prices: list[Price | NoPrice]
+) -> Placing:
     request = checked.request
     drafts, inclusive = price_lines(
         request.lines,
-        resolve_products(request.lines, products),
+        products,
         customer=request.customer,
         currency=checked.currency,
         channel=checked.source,
         tax_inclusive=request.tax_inclusive,
+        prices=prices,
     )
     drafts = clean_lines(drafts)
     discount = (to_decimal(request.discount_percent), to_decimal(request.discount_amount))
@@ -213,6 +190,31 @@ def _priced(checked: _Checked, products: dict[str, Any]) -> Placing:
     )
 
 
+def _prices(
+    todo: Sequence[_Checked], products: Sequence[list[Product | None]]
+) -> list[list[Price | NoPrice]]:
+    """The list prices of every order's lines that need one, one query per currency of the
+    batch (:func:`heartline.catalogue.pricing.prices_for`), each for its order's customer."""
+    wanted = [list_priced(c.request.lines, p) for c, p in zip(todo, products, strict=True)]
+    by_currency: dict[str, list[tuple[int, int]]] = {}  # currency -> (order, line) pairs
+    for n, (item, indexes) in enumerate(zip(todo, wanted, strict=True)):
+        by_currency.setdefault(item.currency, []).extend((n, i) for i in indexes)
+    found: dict[tuple[int, int], Price | NoPrice] = {}
+    for currency, pairs in by_currency.items():
+        items: list[tuple[Product, Decimal | int | str]] = []
+        contexts: list[PriceContext] = []
+        for n, i in pairs:
+            product = products[n][i]
+            assert product is not None  # list_priced names lines with a product
+            items.append((product, todo[n].request.lines[i].quantity))
+            contexts.append(
+                PriceContext(customer_id=todo[n].request.customer.pk, channel=todo[n].source)
+            )
+        results = prices_for(items, currency=currency, contexts=contexts)
+        found.update(zip(pairs, results, strict=True))
+    return [[found[n, i] for i in indexes] for n, indexes in enumerate(wanted)]
+
+
 def _prefixed(error: ValidationError, prefix: str) -> ValidationError:
     if not prefix:
         return error
@@ -236,6 +238,25 @@ def _existing(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Order]:
     for source in {s for s, _k in keys}:
         match |= Q(source=source, idempotency_key__in=[k for s, k in keys if s == source])
     return {(o.source, o.idempotency_key or ""): o for o in Order.objects.filter(match)}
+
+
+def _decide(todo: Sequence[_Checked], *, batch: bool) -> list[Placing]:
+    """The orders to write, priced and totalled: the products of every line in one query,
+    their list prices in one query per currency; errors name the order in a batch."""
+    named = products_named([line for item in todo for line in item.request.lines])
+    resolved: list[list[Product | None]] = []
+    for item in todo:
+        try:
+            resolved.append(resolve_products(item.request.lines, named))
+        except ValidationError as exc:
+            raise _prefixed(exc, f"orders[{item.index}]." if batch else "") from exc
+    placings: list[Placing] = []
+    for item, products, prices in zip(todo, resolved, _prices(todo, resolved), strict=True):
+        try:
+            placings.append(_priced(item, products, prices))
+        except ValidationError as exc:
+            raise _prefixed(exc, f"orders[{item.index}]." if batch else "") from exc
+    return placings
 
 
 def _same_or_conflict(order: Order, fingerprint_: str, key: str) -> tuple[Order, bool]:
@@ -273,15 +294,9 @@ def _create(
                 first[pair] = len(todo)
             slots.append(len(todo))
             todo.append(item)
-    products = products_named([line for item in todo for line in item.request.lines])
-    placings: list[Placing] = []
-    for item in todo:
-        try:
-            placings.append(_priced(item, products))
-        except ValidationError as exc:
-            raise _prefixed(exc, f"orders[{item.index}]." if batch else "") from exc
+    placings = _decide(todo, batch=batch)
     try:
-        placed = place_many(actor=actor, placings=placings)
+        placed = place_many(actor=actor, placings=placings, answer=not batch)
     except IntegrityError:
         if not retry or not any(item.key for item in todo):
             raise
@@ -341,114 +356,3 @@ def orders_create_many(*, actor: Any, requests: Sequence[OrderRequest]) -> list[
     if not 1 <= len(requests) <= MAX_BATCH:
         raise ValidationError({"orders": [_("Send 1 to %(n)s orders.") % {"n": MAX_BATCH}]})
     return _create(actor, requests, batch=True)
-
-
-def _placed_summary(order: Order, lines: int) -> str:
-    return _("Order %(number)s placed (%(source)s): %(lines)s line(s), total %(total)s.") % {
-        "number": order.number,
-        "source": order.get_source_display(),
-        "lines": lines,
-        "total": format_money(order.total, order.currency),
-    }
-
-
-def place(*, actor: Any, placing: Placing) -> Order:
-    """Write one decided order (callers check permissions): see :func:`place_many`."""
-    return place_many(actor=actor, placings=[placing])[0]
-
-
-def place_many(*, actor: Any, placings: Sequence[Placing]) -> list[Order]:
-    """Write decided orders with set-based statements, in one transaction: the orders and
-    their numbers, lines, first status steps, timeline rows, audit entries and events. An
-    IntegrityError on (source, key) leaves nothing."""
-    if not placings:
-        return []
-    staff = actor if getattr(actor, "is_authenticated", False) else None
-    now = timezone.now()
-    with transaction.atomic():
-        orders = []
-        for p in placings:
-            order = Order(
-                customer=p.customer,
-                source=p.source,
-                quote=p.quote,
-                idempotency_key=p.key,
-                request_hash=p.fingerprint,
-                placed_at=p.placed_at or now,
-                shipping_address=p.shipping,
-                notes=p.notes,
-                created_by=staff,
-            )
-            apply_totals(
-                order,
-                p.totals,
-                discount_percent=p.discount[0],
-                discount_amount=p.discount[1],
-                tax_inclusive=p.tax_inclusive,
-            )
-            orders.append(order)
-        Order.objects.bulk_create(orders)
-        for order in orders:
-            order.number = number_for("O", order.pk, timezone.localtime(order.placed_at).year)
-        Order.objects.bulk_update(orders, ["number"])
-        lines = OrderLine.objects.bulk_create(
-            [
-                row
-                for order, p in zip(orders, placings, strict=True)
-                for row in line_rows(OrderLine, {"order": order}, p.drafts, p.totals)
-            ]
-        )
-        steps = OrderStatusChange.objects.bulk_create(
-            OrderStatusChange(
-                order=order,
-                from_status="",
-                to_status=Order.Status.PLACED,
-                at=order.placed_at,
-                by=staff,
-                via=order.source,
-            )
-            for order in orders
-        )
-        interactions_record(
-            actor=actor,
-            items=[
-                InteractionInput(
-                    customer_id=order.customer_id,
-                    channel=SOURCE_CHANNEL.get(order.source, "system"),
-                    direction="in",
-                    occurred_at=order.placed_at,
-                    topic=_("Order %(number)s") % {"number": order.number},
-                    summary=_placed_summary(order, len(p.drafts)),
-                    link_type="order",
-                    link_id=str(order.pk),
-                    source="order",
-                    source_ref=f"{order.pk}:{Order.Status.PLACED}",
-                )
-                for order, p in zip(orders, placings, strict=True)
-            ],
-        )
-        audit.record_many(
-            actor=actor,
-            action=AuditEntry.Action.CREATE,
-            objects=orders,
-            changes=[
-                {
-                    "customer": [None, o.customer_id],
-                    "source": [None, o.source],
-                    "total": [None, o.total],
-                    "currency": [None, o.currency],
-                    "lines": [None, len(p.drafts)],
-                }
-                for o, p in zip(orders, placings, strict=True)
-            ],
-        )
-        publish_many(
-            [OrderPlaced(order_id=o.pk, customer_id=o.customer_id, source=o.source) for o in orders]
-        )
-    by_order: dict[int, list[OrderLine]] = {}
-    for line in lines:
-        by_order.setdefault(line.order_id, []).append(line)
-    for order, step in zip(orders, steps, strict=True):
-        order.written_lines = by_order.get(order.pk, [])  # for the answer, not read back
-        order.written_steps = [step]
-    return orders
